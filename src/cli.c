@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ipc.h"
+
+int fx_cli_call(const struct fx_cli *cli, const char *request, char **reply, char **body)
+{
+	struct fx_err err = { 0 };
+	size_t len;
+	int r = fx_ipc_call(cli->socket_path, request, reply, &len);
+
+	if (r < 0) {
+		fprintf(stderr, "fexyn: cannot reach fexynd at %s: %s%s\n", cli->socket_path,
+			strerror(-r),
+			r == -ENOENT || r == -ECONNREFUSED ? " (is fexynd running?)" : "");
+		return FX_EXIT_FAIL;
+	}
+	r = fx_reply_split(*reply, body, &err);
+	if (r < 0) {
+		fprintf(stderr, "fexyn: %s\n", err.msg);
+		free(*reply);
+		*reply = NULL;
+		return FX_EXIT_FAIL;
+	}
+	return FX_EXIT_OK;
+}
+
+int fx_cli_usage_error(const char *verb, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "fexyn %s: ", verb);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'fexyn help'.\n");
+	return FX_EXIT_USAGE;
+}

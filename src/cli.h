@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+/* The fexyn command line: shared pieces of the verbs. */
+#include <stdbool.h>
+
+/* Exit codes: done, refused or failed, usage error. */
+enum { FX_EXIT_OK = 0, FX_EXIT_FAIL = 1, FX_EXIT_USAGE = 2 };
+
+struct fx_cli {
+	const char *socket_path;
+};
+
+/* Sends request, prints any error to stderr, and on success hands back the
+ * reply body (malloc'd, in *reply; free it). Returns an exit code. */
+int fx_cli_call(const struct fx_cli *cli, const char *request, char **reply, char **body);
+
+int fx_cli_usage_error(const char *verb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Prints a status body as text or JSON. */
+void fx_cli_print_status(char *body, bool json);
+
+int cmd_guard(const struct fx_cli *cli, int argc, char **argv);
+int cmd_status(const struct fx_cli *cli, int argc, char **argv);
+int cmd_rules(const struct fx_cli *cli, int argc, char **argv);
+int cmd_disconnect(const struct fx_cli *cli, int argc, char **argv);
+int cmd_reset(const struct fx_cli *cli, int argc, char **argv);

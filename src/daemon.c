@@ -1,0 +1,391 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* fexynd's event loop and the resources it owns. */
+#include "daemon.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "nft_monitor.h"
+#include "state.h"
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static int mkdir_parents(const char *path, mode_t mode)
+{
+	char buf[4096];
+
+	if (strlen(path) >= sizeof(buf))
+		return -ENAMETOOLONG;
+	strcpy(buf, path);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, mode) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, mode) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* A socket file nobody answers on is a leftover of a crash; one that answers
+ * belongs to a running daemon, which we must not steal it from. */
+static int claim_socket_path(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd, r;
+
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+	close(fd);
+	if (r == 0) {
+		log_err("another fexynd is already listening on %s", path);
+		return -EADDRINUSE;
+	}
+	if (unlink(path) < 0 && errno != ENOENT)
+		return fx_log_errno(-errno, "cannot remove stale socket %s", path);
+	return 0;
+}
+
+static int listen_on(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char dir[sizeof(sa.sun_path)];
+	int fd, r;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	strcpy(dir, path);
+	r = mkdir_parents(dirname(dir), 0755);
+	if (r < 0)
+		return fx_log_errno(r, "cannot create the directory of %s", path);
+	r = claim_socket_path(path);
+	if (r < 0)
+		return r;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	/* Until per-user access control lands, only root may talk to us. */
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(path, 0600) < 0 ||
+	    listen(fd, 16) < 0) {
+		r = -errno;
+		close(fd);
+		return fx_log_errno(r, "cannot listen on %s", path);
+	}
+	return fd;
+}
+
+static int open_signals(void)
+{
+	sigset_t mask;
+	int fd;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+		return -errno;
+	signal(SIGPIPE, SIG_IGN);
+	fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	return fd < 0 ? -errno : fd;
+}
+
+static int watch(struct fx_daemon *d, int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+
+	return epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+/* Loads what was guarded before a restart; a bad file blocks and is kept. */
+static void load_state(struct fx_daemon *d)
+{
+	struct fx_table_info ti;
+	struct fx_err err = { 0 };
+	int r = fx_state_load(d->cfg.state_dir, &d->guard, &err);
+
+	if (r > 0) {
+		d->guarding = true;
+		log_info("resuming the guard of %s from %s", d->guard.tunnel, d->cfg.state_dir);
+		return;
+	}
+	if (r < 0) {
+		d->state_file_corrupt = true;
+		snprintf(d->block_reason, sizeof(d->block_reason), "unreadable state: %s", err.msg);
+		log_err("%s; blocking until `fexyn disconnect` or `fexyn reset`", d->block_reason);
+		return;
+	}
+	if (fx_nft_table_info(d->nft, &ti) == 0 && ti.present) {
+		snprintf(d->block_reason, sizeof(d->block_reason),
+			 "found table inet fexyn but no saved state in %s", d->cfg.state_dir);
+		log_err("%s; blocking until `fexyn disconnect` or `fexyn reset`", d->block_reason);
+	}
+}
+
+static int open_kernel_sockets(struct fx_daemon *d)
+{
+	int r = fx_nft_open(&d->nft, d->cfg.table_flags);
+
+	if (r < 0)
+		return fx_log_errno(r, "cannot open a netfilter socket");
+	if (fx_nft_uses_table_flags(d->nft)) {
+		log_info("table inet fexyn is owned by this daemon and persists if it dies");
+	} else {
+		log_warn("no nftables owner/persist table flags (Linux 6.9+)%s: another root process "
+			 "can remove the table; fexynd restores it when it sees that happen",
+			 d->cfg.table_flags ? " on this kernel" : " (disabled)");
+		d->monitor_fd = fx_nft_monitor_open();
+		if (d->monitor_fd < 0)
+			return fx_log_errno(d->monitor_fd, "cannot watch nftables events");
+	}
+	d->rtnl_fd = fx_rtnl_events_open();
+	if (d->rtnl_fd < 0)
+		return fx_log_errno(d->rtnl_fd, "cannot watch link events");
+	return 0;
+}
+
+int fx_daemon_init(struct fx_daemon *d, const struct fx_daemon_config *cfg)
+{
+	int r;
+
+	memset(d, 0, sizeof(*d));
+	d->cfg = *cfg;
+	d->epfd = d->listen_fd = d->signal_fd = d->rtnl_fd = d->monitor_fd = -1;
+	for (size_t i = 0; i < FX_MAX_CLIENTS; i++)
+		d->clients[i].fd = -1;
+	fx_settings_default(&d->settings);
+	d->since = time(NULL);
+
+	r = open_kernel_sockets(d);
+	if (r < 0)
+		return r;
+	load_state(d);
+	fx_daemon_refresh_link(d);
+	/* Adopts a table left by a previous run and refills it in one batch:
+	 * the table is never deleted on the way. */
+	fx_daemon_enforce(d, true);
+
+	d->signal_fd = open_signals();
+	if (d->signal_fd < 0)
+		return fx_log_errno(d->signal_fd, "cannot set up signal handling");
+	d->listen_fd = listen_on(cfg->socket_path);
+	if (d->listen_fd < 0)
+		return d->listen_fd;
+	d->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (d->epfd < 0)
+		return -errno;
+	r = watch(d, d->listen_fd);
+	if (r == 0)
+		r = watch(d, d->signal_fd);
+	if (r == 0)
+		r = watch(d, d->rtnl_fd);
+	if (r == 0 && d->monitor_fd >= 0)
+		r = watch(d, d->monitor_fd);
+	if (r < 0)
+		return fx_log_errno(r, "cannot set up the event loop");
+	log_info("listening on %s, state %s", cfg->socket_path, fx_state_name(d->state));
+	return 0;
+}
+
+static void close_client(struct fx_daemon *d, struct fx_client *c)
+{
+	epoll_ctl(d->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	close(c->fd);
+	c->fd = -1;
+	c->len = 0;
+}
+
+static void accept_client(struct fx_daemon *d)
+{
+	int fd = accept4(d->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+
+	if (fd < 0)
+		return;
+	for (size_t i = 0; i < FX_MAX_CLIENTS; i++) {
+		struct fx_client *c = &d->clients[i];
+
+		if (c->fd >= 0)
+			continue;
+		if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
+			break;
+		c->fd = fd;
+		c->len = 0;
+		c->accepted_ms = now_ms();
+		return;
+	}
+	send(fd, "error too many clients, try again\n", 34, MSG_NOSIGNAL | MSG_DONTWAIT);
+	close(fd);
+}
+
+static void read_client(struct fx_daemon *d, struct fx_client *c)
+{
+	ssize_t n = recv(c->fd, c->buf + c->len, sizeof(c->buf) - c->len, 0);
+	char *nl;
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		close_client(d, c);
+		return;
+	}
+	c->len += (size_t)n;
+	nl = memchr(c->buf, '\n', c->len);
+	if (nl) {
+		fx_daemon_handle_request(d, c->fd, c->buf, (size_t)(nl - c->buf));
+		close_client(d, c);
+	} else if (c->len == sizeof(c->buf)) {
+		fx_daemon_handle_request(d, c->fd, c->buf, c->len); /* answered: too long */
+		close_client(d, c);
+	}
+}
+
+static void expire_clients(struct fx_daemon *d)
+{
+	uint64_t now = now_ms();
+
+	for (size_t i = 0; i < FX_MAX_CLIENTS; i++) {
+		struct fx_client *c = &d->clients[i];
+
+		if (c->fd >= 0 && now - c->accepted_ms > FX_CLIENT_IDLE_MS)
+			close_client(d, c);
+	}
+}
+
+static void on_signal(struct fx_daemon *d)
+{
+	struct signalfd_siginfo si;
+
+	while (read(d->signal_fd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			log_info("SIGHUP: re-applying the policy");
+			fx_daemon_enforce(d, true);
+			continue;
+		}
+		/* The rules stay: only disconnect or reset open the machine. */
+		log_info("signal %u: exiting, the firewall stays in place", si.ssi_signo);
+		d->stopping = true;
+	}
+}
+
+static void on_link_event(struct fx_daemon *d)
+{
+	bool changed = false;
+	int r = fx_rtnl_read_events(d->rtnl_fd, d->guarding ? d->guard.tunnel : "", d->link.ifindex,
+				    &changed);
+
+	if (!d->guarding)
+		return;
+	if (r == -ENOBUFS)
+		log_warn("link events were lost; asking the kernel again");
+	if (!changed && r != -ENOBUFS)
+		return;
+	fx_daemon_refresh_link(d);
+	fx_daemon_enforce(d, false);
+}
+
+static void on_table_event(struct fx_daemon *d)
+{
+	bool touched = false;
+
+	fx_nft_monitor_read(d->monitor_fd, fx_nft_portid(d->nft), &touched);
+	if (!touched)
+		return;
+	log_warn("another process changed table inet fexyn; restoring it");
+	fx_daemon_enforce(d, true);
+}
+
+static struct fx_client *client_of(struct fx_daemon *d, int fd)
+{
+	for (size_t i = 0; i < FX_MAX_CLIENTS; i++)
+		if (d->clients[i].fd == fd)
+			return &d->clients[i];
+	return NULL;
+}
+
+static bool any_client(const struct fx_daemon *d)
+{
+	for (size_t i = 0; i < FX_MAX_CLIENTS; i++)
+		if (d->clients[i].fd >= 0)
+			return true;
+	return false;
+}
+
+static void dispatch(struct fx_daemon *d, int fd)
+{
+	struct fx_client *c;
+
+	if (fd == d->listen_fd)
+		accept_client(d);
+	else if (fd == d->signal_fd)
+		on_signal(d);
+	else if (fd == d->rtnl_fd)
+		on_link_event(d);
+	else if (fd == d->monitor_fd)
+		on_table_event(d);
+	else if ((c = client_of(d, fd)))
+		read_client(d, c);
+}
+
+int fx_daemon_run(struct fx_daemon *d)
+{
+	struct epoll_event evs[16];
+
+	while (!d->stopping) {
+		/* No timer while idle: wake only for events, or to drop slow clients. */
+		int n = epoll_wait(d->epfd, evs, 16, any_client(d) ? 1000 : -1);
+
+		if (n < 0 && errno != EINTR)
+			return fx_log_errno(-errno, "epoll_wait");
+		for (int i = 0; i < n; i++)
+			dispatch(d, evs[i].data.fd);
+		expire_clients(d);
+	}
+	return 0;
+}
+
+static void close_fd(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
+
+void fx_daemon_done(struct fx_daemon *d)
+{
+	for (size_t i = 0; i < FX_MAX_CLIENTS; i++)
+		close_fd(d->clients[i].fd);
+	if (d->listen_fd >= 0)
+		unlink(d->cfg.socket_path);
+	close_fd(d->listen_fd);
+	close_fd(d->signal_fd);
+	close_fd(d->rtnl_fd);
+	close_fd(d->monitor_fd);
+	close_fd(d->epfd);
+	/* Closing the owner socket orphans the table; persist keeps it loaded. */
+	fx_nft_close(d->nft);
+}

@@ -1,0 +1,245 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The daemon's answers to control requests, one function per verb. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "log.h"
+#include "nft_batch.h"
+#include "nft_show.h"
+#include "reply.h"
+#include "state.h"
+
+static int refuse_args(const struct fx_request *req, struct fx_reply *reply)
+{
+	if (req->n_args == 0)
+		return 0;
+	fx_reply_error(reply, "%s: unexpected argument '%.40s'", req->verb, req->args[0].key);
+	return -EINVAL;
+}
+
+static const char *table_owner_text(const struct fx_table_info *ti)
+{
+	if (!ti->present)
+		return "none";
+	if (ti->owned_by_us)
+		return "fexynd";
+	if (ti->flags & FX_TABLE_F_OWNER)
+		return "other";
+	return (ti->flags & FX_TABLE_F_PERSIST) ? "orphaned" : "none";
+}
+
+static void status_guard(const struct fx_daemon *d, struct fx_reply *reply)
+{
+	char text[FX_ENDPOINT_STRLEN];
+
+	fx_reply_line(reply, "tunnel=%s", d->guard.tunnel);
+	fx_reply_line(reply, "tunnel_link=%s",
+		      d->link.up ? "up" : d->link.present ? "down" : "absent");
+	for (size_t i = 0; i < d->guard.n_endpoints; i++) {
+		fx_endpoint_format(&d->guard.endpoints[i], text, sizeof(text));
+		fx_reply_line(reply, "endpoint=%s", text);
+	}
+	if (d->guard.fwmark)
+		fx_reply_line(reply, "fwmark=%u", d->guard.fwmark);
+	for (size_t i = 0; i < d->guard.n_resolvers; i++) {
+		fx_addr_format(&d->guard.resolvers[i], text, sizeof(text));
+		fx_reply_line(reply, "dns=%s", text);
+	}
+}
+
+/* The table's presence and owner come from the kernel, not from memory. */
+static void status_lines(struct fx_daemon *d, struct fx_reply *reply)
+{
+	struct fx_table_info ti;
+	int r = fx_nft_table_info(d->nft, &ti);
+
+	fx_reply_line(reply, "state=%s", fx_state_name(d->state));
+	fx_reply_line(reply, "since=%lld", (long long)d->since);
+	if (d->block_reason[0] || d->apply_error[0])
+		fx_reply_line(reply, "reason=%s", d->block_reason[0] ? d->block_reason : d->apply_error);
+	if (d->guarding)
+		status_guard(d, reply);
+	fx_reply_line(reply, "lan=%s", d->settings.allow_lan ? "allow" : "block");
+	if (r < 0) {
+		fx_reply_line(reply, "table=unknown (%s)", strerror(-r));
+	} else {
+		fx_reply_line(reply, "table=%s", ti.present ? "loaded" : "absent");
+		fx_reply_line(reply, "table_owner=%s", table_owner_text(&ti));
+	}
+	fx_reply_line(reply, "protection=%s",
+		      fx_nft_uses_table_flags(d->nft) ? "owner+persist" : "monitor");
+	fx_reply_line(reply, "daemon_pid=%d", (int)getpid());
+}
+
+static void cmd_status(struct fx_daemon *d, const struct fx_request *req, struct fx_reply *reply)
+{
+	if (refuse_args(req, reply) == 0)
+		status_lines(d, reply);
+}
+
+static int parse_guard(const struct fx_request *req, struct fx_guard *g, struct fx_reply *reply)
+{
+	struct fx_err err = { 0 };
+	int r;
+
+	memset(g, 0, sizeof(*g));
+	for (size_t i = 0; i < req->n_args; i++) {
+		r = fx_guard_set(g, req->args[i].key, req->args[i].value, &err);
+		if (r < 0) {
+			fx_reply_error(reply, "guard: %s", err.msg);
+			return r;
+		}
+	}
+	r = fx_guard_check(g, &err);
+	if (r < 0)
+		fx_reply_error(reply, "guard: %s", err.msg);
+	return r;
+}
+
+/*
+ * The state file is written before the firewall changes: if we die in
+ * between, the restarted daemon installs what was asked, never less.
+ */
+static void cmd_guard(struct fx_daemon *d, const struct fx_request *req, struct fx_reply *reply)
+{
+	struct fx_guard g;
+	int r = parse_guard(req, &g, reply);
+
+	if (r < 0)
+		return;
+	r = fx_state_save(d->cfg.state_dir, &g);
+	if (r < 0) {
+		fx_reply_error(reply, "cannot save state in %s: %s; nothing changed", d->cfg.state_dir,
+			       strerror(-r));
+		return;
+	}
+	d->guard = g;
+	d->guarding = true;
+	d->block_reason[0] = '\0';
+	d->state_file_corrupt = false;
+	if (strcmp(d->link.name, g.tunnel) != 0)
+		d->ever_connected = false;
+	fx_daemon_refresh_link(d);
+	log_info("guarding %s", g.tunnel);
+	r = fx_daemon_enforce(d, true);
+	if (r < 0) {
+		fx_reply_error(reply, "cannot install the firewall (%s); the machine is blocked",
+			       d->apply_error);
+		return;
+	}
+	status_lines(d, reply);
+}
+
+/* Keeps a corrupt state file as evidence, out of the way of the next start. */
+static int set_aside_state(struct fx_daemon *d)
+{
+	char from[4096], to[4096];
+
+	if (!d->state_file_corrupt)
+		return fx_state_remove(d->cfg.state_dir);
+	snprintf(from, sizeof(from), "%s/%s", d->cfg.state_dir, FX_STATE_FILE);
+	snprintf(to, sizeof(to), "%s/%s.corrupt-%lld", d->cfg.state_dir, FX_STATE_FILE,
+		 (long long)time(NULL));
+	if (rename(from, to) < 0 && errno != ENOENT)
+		return -errno;
+	log_info("kept the unreadable state file as %s", to);
+	d->state_file_corrupt = false;
+	return 0;
+}
+
+static void open_up(struct fx_daemon *d, struct fx_reply *reply, const char *verb)
+{
+	int r = set_aside_state(d);
+
+	if (r < 0) {
+		fx_reply_error(reply, "%s: cannot remove the saved state: %s; still blocking", verb,
+			       strerror(-r));
+		return;
+	}
+	d->guarding = false;
+	d->block_reason[0] = '\0';
+	d->ever_connected = false;
+	memset(&d->link, 0, sizeof(d->link));
+	log_info("%s requested", verb);
+	if (fx_daemon_enforce(d, true) < 0) {
+		fx_reply_error(reply, "%s: cannot remove the firewall: %s", verb, d->apply_error);
+		return;
+	}
+	status_lines(d, reply);
+}
+
+static void cmd_disconnect(struct fx_daemon *d, const struct fx_request *req, struct fx_reply *reply)
+{
+	if (refuse_args(req, reply) == 0)
+		open_up(d, reply, "disconnect");
+}
+
+static void cmd_reset(struct fx_daemon *d, const struct fx_request *req, struct fx_reply *reply)
+{
+	if (refuse_args(req, reply) == 0)
+		open_up(d, reply, "reset");
+}
+
+static void cmd_rules(struct fx_daemon *d, const struct fx_request *req, struct fx_reply *reply)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int r;
+
+	(void)d;
+	if (refuse_args(req, reply) < 0)
+		return;
+	r = fx_nft_show(&text, &len);
+	if (r == -ENOENT)
+		fx_reply_error(reply, "no fexyn table is loaded (state %s)", fx_state_name(d->state));
+	else if (r == -ENOPKG)
+		fx_reply_error(reply, "cannot show the rules: nft(8) is not installed");
+	else if (r < 0)
+		fx_reply_error(reply, "cannot show the rules: %s", strerror(-r));
+	else
+		fx_reply_text(reply, text, len);
+	free(text);
+}
+
+static const struct {
+	const char *name;
+	void (*fn)(struct fx_daemon *d, const struct fx_request *req, struct fx_reply *reply);
+} verbs[] = {
+	{ "guard", cmd_guard },
+	{ "status", cmd_status },
+	{ "rules", cmd_rules },
+	{ "disconnect", cmd_disconnect },
+	{ "reset", cmd_reset },
+};
+
+void fx_daemon_handle_request(struct fx_daemon *d, int fd, const char *line, size_t len)
+{
+	struct fx_request *req = malloc(sizeof(*req));
+	struct fx_reply reply;
+	struct fx_err err = { 0 };
+
+	fx_reply_init(&reply);
+	if (!req) {
+		fx_reply_error(&reply, "out of memory");
+	} else if (fx_request_parse(line, len, req, &err) < 0) {
+		fx_reply_error(&reply, "bad request: %s", err.msg);
+		log_warn("refused a bad request: %s", err.msg);
+	} else {
+		size_t i;
+
+		for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
+			if (strcmp(req->verb, verbs[i].name) == 0) {
+				verbs[i].fn(d, req, &reply);
+				break;
+			}
+		}
+		if (i == sizeof(verbs) / sizeof(verbs[0]))
+			fx_reply_error(&reply, "unknown command '%.32s'", req->verb);
+	}
+	fx_reply_send(&reply, fd);
+	free(req);
+}

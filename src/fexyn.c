@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* fexyn: the command-line client of fexynd. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+#define DEFAULT_SOCKET "/run/fexyn/fexynd.sock"
+
+static int cmd_help(const struct fx_cli *cli, int argc, char **argv);
+
+static const struct {
+	const char *name;
+	int (*fn)(const struct fx_cli *cli, int argc, char **argv);
+	const char *help;
+} verbs[] = {
+	{ "guard", cmd_guard,
+	  "--tunnel IFACE --endpoint ADDR:PORT[/udp|/tcp] [--endpoint ...] [--fwmark MARK] [--dns ADDR ...]\n"
+	  "                block everything outside the tunnel IFACE, except its packets to the endpoints" },
+	{ "status", cmd_status, "[--json]  show the state, tunnel, endpoints and the live table" },
+	{ "rules", cmd_rules, "          show the live firewall rules (nft syntax)" },
+	{ "disconnect", cmd_disconnect, "     stop guarding and remove the firewall" },
+	{ "reset", cmd_reset, "          remove everything fexyn put in place" },
+	{ "help", cmd_help, "           show this help" },
+};
+
+static int cmd_help(const struct fx_cli *cli, int argc, char **argv)
+{
+	(void)cli, (void)argc, (void)argv;
+	printf("Usage: fexyn [--socket PATH] COMMAND [ARGS]\n\n"
+	       "A VPN kill switch in the kernel's firewall. Commands:\n");
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		printf("  %s %s\n", verbs[i].name, verbs[i].help);
+	printf("\nThe socket defaults to $FEXYN_SOCKET, else " DEFAULT_SOCKET ".\n"
+	       "Exit status: 0 done, 1 refused or failed, 2 usage error.\n");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct fx_cli cli = { .socket_path = getenv("FEXYN_SOCKET") };
+	int i = 1;
+
+	if (!cli.socket_path || !*cli.socket_path)
+		cli.socket_path = DEFAULT_SOCKET;
+	while (i < argc && argv[i][0] == '-') {
+		if ((strcmp(argv[i], "--socket") == 0 || strcmp(argv[i], "-s") == 0) && i + 1 < argc) {
+			cli.socket_path = argv[i + 1];
+			i += 2;
+		} else if (strncmp(argv[i], "--socket=", 9) == 0) {
+			cli.socket_path = argv[i] + 9;
+			i++;
+		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			return cmd_help(&cli, 0, NULL);
+		} else {
+			fprintf(stderr, "fexyn: unknown option '%s'\nTry 'fexyn help'.\n", argv[i]);
+			return FX_EXIT_USAGE;
+		}
+	}
+	if (i == argc) {
+		cmd_help(&cli, 0, NULL);
+		return FX_EXIT_USAGE;
+	}
+	for (size_t v = 0; v < sizeof(verbs) / sizeof(verbs[0]); v++)
+		if (strcmp(argv[i], verbs[v].name) == 0)
+			return verbs[v].fn(&cli, argc - i, argv + i);
+	fprintf(stderr, "fexyn: unknown command '%s'\nTry 'fexyn help'.\n", argv[i]);
+	return FX_EXIT_USAGE;
+}

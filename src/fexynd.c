@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* fexynd: the privileged helper that owns the kill switch's firewall. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "log.h"
+
+#define DEFAULT_SOCKET "/run/fexyn/fexynd.sock"
+#define DEFAULT_STATE_DIR "/var/lib/fexyn"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: fexynd [OPTIONS]\n"
+		"The fexyn kill-switch daemon. Runs in the foreground; needs CAP_NET_ADMIN.\n\n"
+		"  -s, --socket PATH       control socket (default " DEFAULT_SOCKET ")\n"
+		"  -d, --state-dir DIR     persisted state (default " DEFAULT_STATE_DIR ")\n"
+		"      --no-table-flags    do not use the kernel's owner/persist table flags,\n"
+		"                          as on kernels older than 6.9 (for testing)\n"
+		"  -h, --help              show this help\n"
+		"  -V, --version           show the version\n\n"
+		"SIGTERM and SIGINT stop the daemon and leave the firewall in place.\n");
+}
+
+static int parse_args(int argc, char **argv, struct fx_daemon_config *cfg)
+{
+	static const struct option opts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "state-dir", required_argument, NULL, 'd' },
+		{ "no-table-flags", no_argument, NULL, 'F' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "s:d:hV", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			cfg->socket_path = optarg;
+			break;
+		case 'd':
+			cfg->state_dir = optarg;
+			break;
+		case 'F':
+			cfg->table_flags = false;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case 'V':
+			puts("fexynd 0.1.0");
+			exit(0);
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "fexynd: unexpected argument '%s'\n", argv[optind]);
+		return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct fx_daemon_config cfg = {
+		.socket_path = DEFAULT_SOCKET,
+		.state_dir = DEFAULT_STATE_DIR,
+		.table_flags = true,
+	};
+	struct fx_daemon *d;
+	int r;
+
+	if (parse_args(argc, argv, &cfg) < 0)
+		return 2;
+	if (geteuid() != 0)
+		log_warn("not running as root: firewall changes will likely be refused");
+	d = malloc(sizeof(*d));
+	if (!d) {
+		log_err("out of memory");
+		return 1;
+	}
+	r = fx_daemon_init(d, &cfg);
+	if (r == 0)
+		r = fx_daemon_run(d);
+	fx_daemon_done(d);
+	free(d);
+	return r < 0 ? 1 : 0;
+}

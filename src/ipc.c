@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "ipc.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+static int check_text(const char *text, size_t len, struct fx_err *err)
+{
+	if (len == 0)
+		return fx_err_set(err, "empty request");
+	if (len >= FX_IPC_MAX_LINE)
+		return fx_err_set(err, "request longer than %d bytes", FX_IPC_MAX_LINE - 1);
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)text[i];
+
+		if (c < 0x20 || c > 0x7e)
+			return fx_err_set(err, "request contains a non-printable byte at offset %zu", i);
+	}
+	return 0;
+}
+
+static int split_arg(char *word, struct fx_arg *arg, struct fx_err *err)
+{
+	char *eq = strchr(word, '=');
+
+	if (!eq || eq == word)
+		return fx_err_set(err, "argument '%.40s' is not key=value", word);
+	*eq = '\0';
+	arg->key = word;
+	arg->value = eq + 1;
+	return 0;
+}
+
+int fx_request_parse(const char *text, size_t len, struct fx_request *req, struct fx_err *err)
+{
+	char *save = NULL;
+	char *word;
+	int r = check_text(text, len, err);
+
+	memset(req, 0, sizeof(*req));
+	if (r < 0)
+		return r;
+	memcpy(req->line, text, len);
+	req->line[len] = '\0';
+	req->verb = strtok_r(req->line, " ", &save);
+	if (!req->verb)
+		return fx_err_set(err, "empty request");
+	while ((word = strtok_r(NULL, " ", &save))) {
+		if (req->n_args == FX_IPC_MAX_ARGS)
+			return fx_err_set(err, "more than %d arguments", FX_IPC_MAX_ARGS);
+		r = split_arg(word, &req->args[req->n_args++], err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int connect_to(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int r = -errno;
+
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int read_all(int fd, char **out, size_t *out_len)
+{
+	size_t cap = 4096, len = 0;
+	char *buf = malloc(cap);
+
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		ssize_t n;
+
+		if (len + 1 == cap) {
+			char *bigger;
+
+			if (cap >= FX_IPC_MAX_REPLY) {
+				free(buf);
+				return -EMSGSIZE;
+			}
+			bigger = realloc(buf, cap * 2);
+			if (!bigger) {
+				free(buf);
+				return -ENOMEM;
+			}
+			buf = bigger;
+			cap *= 2;
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int r = -errno;
+
+			free(buf);
+			return r;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	*out = buf;
+	*out_len = len;
+	return 0;
+}
+
+int fx_ipc_call(const char *socket_path, const char *request, char **reply, size_t *reply_len)
+{
+	int fd = connect_to(socket_path);
+	int r;
+
+	if (fd < 0)
+		return fd;
+	r = write_all(fd, request, strlen(request));
+	if (r == 0)
+		r = write_all(fd, "\n", 1);
+	if (r == 0)
+		r = read_all(fd, reply, reply_len);
+	close(fd);
+	return r;
+}
+
+int fx_reply_split(char *reply, char **body, struct fx_err *err)
+{
+	char *nl = strchr(reply, '\n');
+
+	if (!nl)
+		return fx_err_set(err, "the daemon sent an incomplete reply"), -EPROTO;
+	*nl = '\0';
+	*body = nl + 1;
+	if (strcmp(reply, "ok") == 0)
+		return 0;
+	if (strncmp(reply, "error ", 6) == 0) {
+		fx_err_set(err, "%s", reply + 6);
+		return -EREMOTEIO;
+	}
+	fx_err_set(err, "the daemon sent a malformed reply");
+	return -EPROTO;
+}

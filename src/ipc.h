@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+/*
+ * The control protocol. A client connects, writes one request line and
+ * reads the reply until the daemon closes the connection:
+ *
+ *   request:  VERB [key=value ...]\n      (printable ASCII, single spaces)
+ *   reply:    ok\n BODY                   or   error MESSAGE\n
+ *
+ * The body is verb-specific: key=value lines for status, nft text for rules.
+ */
+#include <stddef.h>
+
+#include "err.h"
+
+#define FX_IPC_MAX_LINE 4096
+#define FX_IPC_MAX_ARGS 48
+#define FX_IPC_MAX_REPLY (1024 * 1024)
+
+struct fx_arg {
+	const char *key;
+	const char *value;
+};
+
+struct fx_request {
+	char line[FX_IPC_MAX_LINE];
+	const char *verb;
+	struct fx_arg args[FX_IPC_MAX_ARGS];
+	size_t n_args;
+};
+
+/* Parses len bytes (no newline) into req, which keeps pointers into its own copy. */
+int fx_request_parse(const char *text, size_t len, struct fx_request *req, struct fx_err *err);
+
+/* Client side: sends request (without newline), reads the whole reply into a
+ * malloc'd NUL-terminated buffer. */
+int fx_ipc_call(const char *socket_path, const char *request, char **reply, size_t *reply_len);
+
+/* Client side: splits a reply into its status and body; returns 0 for ok,
+ * -EREMOTEIO for an error reply (message in err), -EPROTO if malformed. */
+int fx_reply_split(char *reply, char **body, struct fx_err *err);

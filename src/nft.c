@@ -1,0 +1,302 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "nft.h"
+
+#include <errno.h>
+#include <libmnl/libmnl.h>
+#include <libnftnl/common.h>
+#include <libnftnl/table.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netlink.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "nft_batch.h"
+#include "nft_rule.h"
+
+struct fx_nft {
+	struct mnl_socket *sock;
+	uint32_t portid;
+	uint32_t seq;
+	bool table_flags;
+};
+
+static int socket_open(struct mnl_socket **out, uint32_t *portid)
+{
+	struct mnl_socket *s = mnl_socket_open(NETLINK_NETFILTER);
+	int one = 1;
+
+	if (!s)
+		return -errno;
+	if (mnl_socket_bind(s, 0, MNL_SOCKET_AUTOPID) < 0) {
+		int r = -errno;
+
+		mnl_socket_close(s);
+		return r;
+	}
+	/* Extended acks name what the kernel rejected; optional, so unchecked. */
+	mnl_socket_setsockopt(s, NETLINK_EXT_ACK, &one, sizeof(one));
+	*out = s;
+	*portid = mnl_socket_get_portid(s);
+	return 0;
+}
+
+/* Copies the kernel's extended-ack text, if any, into err. */
+static void ext_ack_message(const struct nlmsghdr *nlh, struct fx_err *err, int code)
+{
+	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *attr;
+	size_t off = sizeof(*e);
+
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS)) {
+		fx_err_set(err, "%s", strerror(-code));
+		return;
+	}
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		off += e->msg.nlmsg_len - sizeof(e->msg);
+	mnl_attr_for_each(attr, nlh, off) {
+		if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
+		    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0) {
+			fx_err_set(err, "%s (%s)", strerror(-code), mnl_attr_get_str(attr));
+			return;
+		}
+	}
+	fx_err_set(err, "%s", strerror(-code));
+}
+
+/*
+ * Reads every acknowledgement of the batch. The kernel processes a batch
+ * inside sendmsg, so all replies are already queued: read without waiting
+ * until none are left, and keep the first error.
+ */
+static int read_acks(struct fx_nft *nft, const struct fx_batch *b, uint16_t *failed_type,
+		     struct fx_err *err)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE * 4];
+	int first = 0;
+	uint32_t seen = 0;
+
+	while (seen < b->n_msgs) {
+		ssize_t n = recv(mnl_socket_get_fd(nft->sock), buf, sizeof(buf), MSG_DONTWAIT);
+		const struct nlmsghdr *nlh;
+		int len = (int)n;
+
+		if (n < 0)
+			return errno == EAGAIN ? (first ? first : -EPROTO) : -errno;
+		for (nlh = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, len);
+		     nlh = mnl_nlmsg_next(nlh, &len)) {
+			const struct nlmsgerr *e;
+
+			if (nlh->nlmsg_type != NLMSG_ERROR || nlh->nlmsg_seq < b->first_seq)
+				continue;
+			seen++;
+			e = mnl_nlmsg_get_payload(nlh);
+			if (e->error && !first) {
+				first = e->error;
+				*failed_type = NFNL_MSG_TYPE(e->msg.nlmsg_type);
+				ext_ack_message(nlh, err, e->error);
+			}
+		}
+	}
+	return first;
+}
+
+static const char *msg_type_name(uint16_t type)
+{
+	switch (type) {
+	case NFT_MSG_NEWTABLE:
+		return "create table";
+	case NFT_MSG_DELTABLE:
+		return "delete table";
+	case NFT_MSG_NEWCHAIN:
+		return "create chain";
+	case NFT_MSG_NEWSET:
+		return "create set";
+	case NFT_MSG_NEWSETELEM:
+		return "add set elements";
+	case NFT_MSG_DELSETELEM:
+		return "flush set";
+	case NFT_MSG_NEWRULE:
+		return "add rule";
+	case NFT_MSG_DELRULE:
+		return "flush rules";
+	default:
+		return "batch";
+	}
+}
+
+static int send_ruleset(struct fx_nft *nft, const struct fx_ruleset *rs, uint32_t flags,
+			struct fx_err *err)
+{
+	struct fx_batch b;
+	uint16_t failed_type = 0;
+	int r;
+
+	r = fx_batch_build(&b, rs, flags, nft->seq);
+	if (r < 0)
+		return fx_err_set(err, "cannot build the nftables batch: %s", strerror(-r)), r;
+	nft->seq += b.n_msgs + 2;
+	if (mnl_socket_sendto(nft->sock, b.buf, b.len) < 0) {
+		r = -errno;
+		fx_err_set(err, "cannot send the nftables batch: %s", strerror(-r));
+	} else {
+		r = read_acks(nft, &b, &failed_type, err);
+		if (r < 0)
+			fx_err_prefix(err, r, "nftables refused to %s: ", msg_type_name(failed_type));
+	}
+	fx_batch_free(&b);
+	return r;
+}
+
+int fx_nft_apply(struct fx_nft *nft, const struct fx_ruleset *rs, struct fx_err *err)
+{
+	int r = send_ruleset(nft, rs, nft->table_flags ? FX_TABLE_F_OWNER | FX_TABLE_F_PERSIST : 0,
+			     err);
+
+	/* Deleting a table that is not there is the state we wanted. */
+	if (r == -ENOENT && !rs->present)
+		return 0;
+	return r;
+}
+
+/*
+ * Creates and deletes a throwaway table with both flags in one batch: a
+ * kernel that lacks either refuses the whole batch, and nothing stays.
+ */
+static bool probe_table_flags(struct fx_nft *nft)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct mnl_nlmsg_batch *batch = mnl_nlmsg_batch_start(buf, sizeof(buf));
+	struct nftnl_table *t = nftnl_table_alloc();
+	char name[32];
+	int ok = 0;
+
+	if (!t)
+		return false;
+	snprintf(name, sizeof(name), "fexyn_probe_%u", nft->portid);
+	nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, NFPROTO_INET);
+	nftnl_table_set_str(t, NFTNL_TABLE_NAME, name);
+	nftnl_table_set_u32(t, NFTNL_TABLE_FLAGS, FX_TABLE_F_OWNER | FX_TABLE_F_PERSIST);
+	nftnl_batch_begin(mnl_nlmsg_batch_current(batch), nft->seq++);
+	mnl_nlmsg_batch_next(batch);
+	nftnl_table_nlmsg_build_payload(
+		nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(batch), NFT_MSG_NEWTABLE, NFPROTO_INET,
+				      NLM_F_CREATE | NLM_F_ACK, nft->seq++), t);
+	mnl_nlmsg_batch_next(batch);
+	nftnl_table_nlmsg_build_payload(
+		nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(batch), NFT_MSG_DELTABLE, NFPROTO_INET,
+				      NLM_F_ACK, nft->seq++), t);
+	mnl_nlmsg_batch_next(batch);
+	nftnl_batch_end(mnl_nlmsg_batch_current(batch), nft->seq++);
+	mnl_nlmsg_batch_next(batch);
+	if (mnl_socket_sendto(nft->sock, mnl_nlmsg_batch_head(batch), mnl_nlmsg_batch_size(batch)) >= 0) {
+		struct fx_batch acks = { .first_seq = nft->seq - 3, .n_msgs = 2 };
+		uint16_t type;
+
+		ok = read_acks(nft, &acks, &type, NULL) == 0;
+	}
+	mnl_nlmsg_batch_stop(batch);
+	nftnl_table_free(t);
+	return ok;
+}
+
+int fx_nft_open(struct fx_nft **out, bool want_flags)
+{
+	struct fx_nft *nft = calloc(1, sizeof(*nft));
+	int r;
+
+	if (!nft)
+		return -ENOMEM;
+	r = socket_open(&nft->sock, &nft->portid);
+	if (r < 0) {
+		free(nft);
+		return r;
+	}
+	nft->seq = (uint32_t)time(NULL);
+	nft->table_flags = want_flags && probe_table_flags(nft);
+	*out = nft;
+	return 0;
+}
+
+void fx_nft_close(struct fx_nft *nft)
+{
+	if (!nft)
+		return;
+	mnl_socket_close(nft->sock);
+	free(nft);
+}
+
+bool fx_nft_uses_table_flags(const struct fx_nft *nft)
+{
+	return nft->table_flags;
+}
+
+uint32_t fx_nft_portid(const struct fx_nft *nft)
+{
+	return nft->portid;
+}
+
+static int table_info_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct fx_table_info *info = data;
+	struct nftnl_table *t = nftnl_table_alloc();
+
+	if (!t)
+		return MNL_CB_ERROR;
+	if (nftnl_table_nlmsg_parse(nlh, t) == 0) {
+		info->present = true;
+		info->flags = nftnl_table_get_u32(t, NFTNL_TABLE_FLAGS);
+		info->has_owner = nftnl_table_is_set(t, NFTNL_TABLE_OWNER);
+		if (info->has_owner)
+			info->owner = nftnl_table_get_u32(t, NFTNL_TABLE_OWNER);
+	}
+	nftnl_table_free(t);
+	return MNL_CB_OK;
+}
+
+int fx_nft_table_info(struct fx_nft *nft, struct fx_table_info *info)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nftnl_table *t = nftnl_table_alloc();
+	struct nlmsghdr *nlh;
+	uint32_t seq = nft->seq++;
+	int r;
+
+	memset(info, 0, sizeof(*info));
+	if (!t)
+		return -ENOMEM;
+	nftnl_table_set_str(t, NFTNL_TABLE_NAME, FX_TABLE);
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, NFPROTO_INET, NLM_F_ACK, seq);
+	nftnl_table_nlmsg_build_payload(nlh, t);
+	nftnl_table_free(t);
+	if (mnl_socket_sendto(nft->sock, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	do {
+		ssize_t n = mnl_socket_recvfrom(nft->sock, buf, sizeof(buf));
+
+		if (n < 0)
+			return -errno;
+		r = mnl_cb_run(buf, (size_t)n, seq, nft->portid, table_info_cb, info);
+	} while (r > 0);
+	if (r < 0 && errno != ENOENT)
+		return -errno;
+	info->owned_by_us = info->has_owner && info->owner == nft->portid &&
+			    (info->flags & FX_TABLE_F_OWNER);
+	return 0;
+}
+
+int fx_nft_delete_table_once(struct fx_err *err)
+{
+	struct fx_ruleset none = { .present = false };
+	struct fx_nft *nft;
+	int r = fx_nft_open(&nft, false);
+
+	if (r < 0)
+		return fx_err_set(err, "cannot open a netfilter socket: %s", strerror(-r)), r;
+	r = fx_nft_apply(nft, &none, err);
+	fx_nft_close(nft);
+	return r;
+}

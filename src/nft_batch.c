@@ -1,0 +1,341 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "nft_batch.h"
+
+#include <errno.h>
+#include <libmnl/libmnl.h>
+#include <libnftnl/batch.h>
+#include <libnftnl/chain.h>
+#include <libnftnl/common.h>
+#include <libnftnl/set.h>
+#include <libnftnl/table.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nft_rule.h"
+
+/* Enough for thousands of set elements; the policy is far smaller. */
+#define BATCH_CAP (1024 * 1024)
+
+/* nft's datatype numbers, so `nft list` prints our sets in its own words. */
+enum { TYPE_IPADDR = 7, TYPE_IP6ADDR = 8, TYPE_INET_PROTOCOL = 12, TYPE_INET_SERVICE = 13 };
+#define CONCAT_TYPE_BITS 6
+
+struct writer {
+	struct fx_batch *b;
+	uint32_t seq;
+	int err;
+};
+
+/* Reserves room for the next message; NULL (and w->err) when full. */
+static struct nlmsghdr *put(struct writer *w, uint16_t type, uint16_t flags)
+{
+	struct nlmsghdr *nlh;
+
+	if (w->err)
+		return NULL;
+	if (w->b->cap - w->b->len < 64 * 1024) {
+		w->err = -E2BIG;
+		return NULL;
+	}
+	nlh = nftnl_nlmsg_build_hdr(w->b->buf + w->b->len, type, NFPROTO_INET,
+				    flags | NLM_F_ACK, w->seq++);
+	return nlh;
+}
+
+static void commit(struct writer *w, struct nlmsghdr *nlh)
+{
+	w->b->len += NLMSG_ALIGN(nlh->nlmsg_len);
+	w->b->n_msgs++;
+}
+
+static void put_table(struct writer *w, uint16_t type, uint32_t flags)
+{
+	struct nftnl_table *t = nftnl_table_alloc();
+	struct nlmsghdr *nlh;
+
+	if (!t) {
+		w->err = -ENOMEM;
+		return;
+	}
+	nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, NFPROTO_INET);
+	nftnl_table_set_str(t, NFTNL_TABLE_NAME, FX_TABLE);
+	if (type == NFT_MSG_NEWTABLE)
+		nftnl_table_set_u32(t, NFTNL_TABLE_FLAGS, flags);
+	nlh = put(w, type, type == NFT_MSG_NEWTABLE ? NLM_F_CREATE : 0);
+	if (nlh) {
+		nftnl_table_nlmsg_build_payload(nlh, t);
+		commit(w, nlh);
+	}
+	nftnl_table_free(t);
+}
+
+static const uint32_t chain_hooks[FX_CHAIN_COUNT] = {
+	[FX_CHAIN_INPUT] = NF_INET_LOCAL_IN,
+	[FX_CHAIN_OUTPUT] = NF_INET_LOCAL_OUT,
+	[FX_CHAIN_FORWARD] = NF_INET_FORWARD,
+};
+
+static void put_chain(struct writer *w, enum fx_chain c)
+{
+	struct nftnl_chain *ch = nftnl_chain_alloc();
+	struct nlmsghdr *nlh;
+
+	if (!ch) {
+		w->err = -ENOMEM;
+		return;
+	}
+	nftnl_chain_set_u32(ch, NFTNL_CHAIN_FAMILY, NFPROTO_INET);
+	nftnl_chain_set_str(ch, NFTNL_CHAIN_TABLE, FX_TABLE);
+	nftnl_chain_set_str(ch, NFTNL_CHAIN_NAME, fx_chain_name(c));
+	nftnl_chain_set_str(ch, NFTNL_CHAIN_TYPE, "filter");
+	nftnl_chain_set_u32(ch, NFTNL_CHAIN_HOOKNUM, chain_hooks[c]);
+	nftnl_chain_set_s32(ch, NFTNL_CHAIN_PRIO, 0);
+	nftnl_chain_set_u32(ch, NFTNL_CHAIN_POLICY, NF_DROP);
+	nlh = put(w, NFT_MSG_NEWCHAIN, NLM_F_CREATE);
+	if (nlh) {
+		nftnl_chain_nlmsg_build_payload(nlh, ch);
+		commit(w, nlh);
+	}
+	nftnl_chain_free(ch);
+}
+
+static uint32_t set_key_type(enum fx_set_id id)
+{
+	uint32_t addr = fx_set_family(id) == AF_INET6 ? TYPE_IP6ADDR : TYPE_IPADDR;
+
+	if (!fx_set_is_endpoints(id))
+		return addr;
+	return (addr << (2 * CONCAT_TYPE_BITS)) | (TYPE_INET_PROTOCOL << CONCAT_TYPE_BITS) |
+	       TYPE_INET_SERVICE;
+}
+
+static uint32_t set_key_len(enum fx_set_id id)
+{
+	uint32_t alen = fx_set_family(id) == AF_INET6 ? 16 : 4;
+
+	return fx_set_is_endpoints(id) ? alen + 4 + 4 : alen;
+}
+
+static struct nftnl_set *set_alloc(enum fx_set_id id)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+
+	if (!s)
+		return NULL;
+	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, FX_TABLE);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, fx_set_name(id));
+	nftnl_set_set_u32(s, NFTNL_SET_ID, (uint32_t)id + 1);
+	return s;
+}
+
+static void put_set(struct writer *w, enum fx_set_id id)
+{
+	struct nftnl_set *s = set_alloc(id);
+	struct nlmsghdr *nlh;
+
+	if (!s) {
+		w->err = -ENOMEM;
+		return;
+	}
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, set_key_type(id));
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, set_key_len(id));
+	if (fx_set_is_interval(id))
+		nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_INTERVAL);
+	nlh = put(w, NFT_MSG_NEWSET, NLM_F_CREATE);
+	if (nlh) {
+		nftnl_set_nlmsg_build_payload(nlh, s);
+		commit(w, nlh);
+	}
+	nftnl_set_free(s);
+}
+
+/* A DELSETELEM without elements flushes the set. */
+static void put_set_flush(struct writer *w, enum fx_set_id id)
+{
+	struct nftnl_set *s = set_alloc(id);
+	struct nlmsghdr *nlh;
+
+	if (!s) {
+		w->err = -ENOMEM;
+		return;
+	}
+	nlh = put(w, NFT_MSG_DELSETELEM, 0);
+	if (nlh) {
+		nftnl_set_elems_nlmsg_build_payload(nlh, s);
+		commit(w, nlh);
+	}
+	nftnl_set_free(s);
+}
+
+static int add_elem(struct nftnl_set *s, const void *key, size_t len, uint32_t flags)
+{
+	struct nftnl_set_elem *e = nftnl_set_elem_alloc();
+
+	if (!e)
+		return -ENOMEM;
+	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, (uint32_t)len);
+	if (flags)
+		nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_FLAGS, flags);
+	nftnl_set_elem_add(s, e);
+	return 0;
+}
+
+static int add_endpoint_elem(struct nftnl_set *s, const struct fx_endpoint *ep)
+{
+	uint8_t key[24] = { 0 };
+	size_t alen = fx_addr_len(&ep->addr);
+	uint16_t port = htons(ep->port);
+
+	memcpy(key, ep->addr.bytes, alen);
+	key[alen] = ep->proto;
+	memcpy(key + alen + 4, &port, sizeof(port));
+	return add_elem(s, key, alen + 8, 0);
+}
+
+/* The first address after the prefix; false when it wraps past the top. */
+static bool prefix_end(const struct fx_prefix *p, uint8_t out[16])
+{
+	size_t alen = fx_addr_len(&p->addr);
+	int carry = 1;
+
+	memcpy(out, p->addr.bytes, alen);
+	for (size_t bit = p->len; bit < alen * 8; bit++)
+		out[bit / 8] |= (uint8_t)(0x80 >> (bit % 8));
+	for (size_t i = alen; i-- > 0 && carry;) {
+		out[i]++;
+		carry = out[i] == 0;
+	}
+	return !carry;
+}
+
+/* Interval sets hold [start, end) as a start element and an end element. */
+static int add_prefix_elems(struct nftnl_set *s, const struct fx_prefix *p, bool interval)
+{
+	size_t alen = fx_addr_len(&p->addr);
+	uint8_t end[16];
+	int r = add_elem(s, p->addr.bytes, alen, 0);
+
+	if (r < 0 || !interval || !prefix_end(p, end))
+		return r;
+	return add_elem(s, end, alen, NFT_SET_ELEM_INTERVAL_END);
+}
+
+static void put_set_elems(struct writer *w, enum fx_set_id id, const struct fx_set *set)
+{
+	struct nftnl_set *s;
+	struct nlmsghdr *nlh;
+	int r = 0;
+
+	if (set->n == 0)
+		return;
+	s = set_alloc(id);
+	if (!s) {
+		w->err = -ENOMEM;
+		return;
+	}
+	for (size_t i = 0; r == 0 && i < set->n; i++) {
+		if (fx_set_is_endpoints(id))
+			r = add_endpoint_elem(s, &set->endpoints[i]);
+		else
+			r = add_prefix_elems(s, &set->prefixes[i], fx_set_is_interval(id));
+	}
+	nlh = r == 0 ? put(w, NFT_MSG_NEWSETELEM, NLM_F_CREATE) : NULL;
+	if (r < 0)
+		w->err = r;
+	if (nlh) {
+		nftnl_set_elems_nlmsg_build_payload(nlh, s);
+		commit(w, nlh);
+	}
+	nftnl_set_free(s);
+}
+
+/* A DELRULE naming only the table flushes every chain in it. */
+static void put_rules_flush(struct writer *w)
+{
+	struct nftnl_rule *r = nftnl_rule_alloc();
+	struct nlmsghdr *nlh;
+
+	if (!r) {
+		w->err = -ENOMEM;
+		return;
+	}
+	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_INET);
+	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, FX_TABLE);
+	nlh = put(w, NFT_MSG_DELRULE, 0);
+	if (nlh) {
+		nftnl_rule_nlmsg_build_payload(nlh, r);
+		commit(w, nlh);
+	}
+	nftnl_rule_free(r);
+}
+
+static void put_rule(struct writer *w, const struct fx_rule *rule)
+{
+	struct nftnl_rule *r = fx_nft_rule_build(rule);
+	struct nlmsghdr *nlh;
+
+	if (!r) {
+		w->err = -ENOMEM;
+		return;
+	}
+	nlh = put(w, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND);
+	if (nlh) {
+		nftnl_rule_nlmsg_build_payload(nlh, r);
+		commit(w, nlh);
+	}
+	nftnl_rule_free(r);
+}
+
+static void put_ruleset(struct writer *w, const struct fx_ruleset *rs, uint32_t flags)
+{
+	put_table(w, NFT_MSG_NEWTABLE, flags);
+	for (enum fx_chain c = 0; c < FX_CHAIN_COUNT; c++)
+		put_chain(w, c);
+	for (enum fx_set_id id = 0; id < FX_SET_COUNT; id++)
+		put_set(w, id);
+	put_rules_flush(w);
+	for (enum fx_set_id id = 0; id < FX_SET_COUNT; id++) {
+		put_set_flush(w, id);
+		put_set_elems(w, id, &rs->sets[id]);
+	}
+	for (size_t i = 0; i < rs->n_rules; i++)
+		put_rule(w, &rs->rules[i]);
+}
+
+int fx_batch_build(struct fx_batch *batch, const struct fx_ruleset *rs, uint32_t table_flags,
+		   uint32_t seq)
+{
+	struct writer w = { .b = batch, .seq = seq };
+
+	memset(batch, 0, sizeof(*batch));
+	batch->buf = calloc(1, BATCH_CAP);
+	if (!batch->buf)
+		return -ENOMEM;
+	batch->cap = BATCH_CAP;
+	nftnl_batch_begin(batch->buf, w.seq++);
+	batch->len = NLMSG_ALIGN(((struct nlmsghdr *)batch->buf)->nlmsg_len);
+	batch->first_seq = w.seq;
+	if (rs->present)
+		put_ruleset(&w, rs, table_flags);
+	else
+		put_table(&w, NFT_MSG_DELTABLE, 0);
+	if (w.err) {
+		fx_batch_free(batch);
+		return w.err;
+	}
+	nftnl_batch_end(batch->buf + batch->len, w.seq);
+	batch->len += NLMSG_ALIGN(((struct nlmsghdr *)(batch->buf + batch->len))->nlmsg_len);
+	return 0;
+}
+
+void fx_batch_free(struct fx_batch *batch)
+{
+	if (!batch)
+		return;
+	free(batch->buf);
+	batch->buf = NULL;
+	batch->len = batch->cap = 0;
+}

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+/*
+ * Builds the one netlink batch that makes table inet fexyn equal to a
+ * ruleset. No I/O: the caller sends the buffer, and the unit tests parse it
+ * back. The kernel applies a batch all or nothing, so the firewall never
+ * holds half a policy.
+ */
+#include <stdint.h>
+
+#include "policy.h"
+
+/* The kernel's table flags; Debian 12's headers predate PERSIST (Linux 6.9). */
+#define FX_TABLE_F_OWNER 0x2u
+#define FX_TABLE_F_PERSIST 0x4u
+
+struct fx_batch {
+	char *buf;
+	size_t len;      /* bytes used */
+	size_t cap;
+	uint32_t first_seq;
+	uint32_t n_msgs; /* messages between begin and end, each acknowledged */
+};
+
+/*
+ * Fills batch for ruleset: with rs->present, create-or-update the table
+ * with table_flags, its chains and sets, then flush and refill its rules
+ * and set elements — never deleting the table, so there is no gap. Without
+ * it, delete the table. Returns 0, -ENOMEM or -E2BIG.
+ */
+int fx_batch_build(struct fx_batch *batch, const struct fx_ruleset *rs, uint32_t table_flags,
+		   uint32_t seq);
+void fx_batch_free(struct fx_batch *batch);

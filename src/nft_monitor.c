@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "nft_monitor.h"
+#include "nft_rule.h"
+
+#include <errno.h>
+#include <libmnl/libmnl.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+int fx_nft_monitor_open(void)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	int group = NFNLGRP_NFTABLES;
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_NETFILTER);
+
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &group, sizeof(group)) < 0) {
+		int r = -errno;
+
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+/* Every nf_tables object message carries its table's name as attribute 1
+ * (NFTA_TABLE_NAME, NFTA_CHAIN_TABLE, NFTA_RULE_TABLE, NFTA_SET_TABLE, ...). */
+static bool names_our_table(const struct nlmsghdr *nlh)
+{
+	const struct nfgenmsg *g = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *attr;
+
+	if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*g)) || g->nfgen_family != NFPROTO_INET)
+		return false;
+	mnl_attr_for_each(attr, nlh, sizeof(*g)) {
+		if (mnl_attr_get_type(attr) == 1 && mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
+			return strcmp(mnl_attr_get_str(attr), FX_TABLE) == 0;
+	}
+	return false;
+}
+
+int fx_nft_monitor_read(int fd, uint32_t our_portid, bool *touched)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE * 2];
+
+	*touched = false;
+	for (;;) {
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+		const struct nlmsghdr *nlh;
+		int len = (int)n;
+
+		if (n < 0) {
+			if (errno == EAGAIN)
+				return 0;
+			if (errno == ENOBUFS)
+				*touched = true;
+			return -errno;
+		}
+		for (nlh = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, len);
+		     nlh = mnl_nlmsg_next(nlh, &len)) {
+			if (NFNL_SUBSYS_ID(nlh->nlmsg_type) != NFNL_SUBSYS_NFTABLES)
+				continue;
+			if (nlh->nlmsg_pid != our_portid && names_our_table(nlh))
+				*touched = true;
+		}
+	}
+}

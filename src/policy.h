@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+/*
+ * The policy compiler: a pure function from the tunnel state and the
+ * settings to the complete firewall wanted for it. It does no I/O; the
+ * nftables applier turns its result into one netlink batch, and the unit
+ * tests evaluate it against packets without a kernel.
+ */
+#include "guard.h"
+
+enum fx_state {
+	FX_STATE_DISCONNECTED,
+	FX_STATE_CONNECTING,
+	FX_STATE_CONNECTED,
+	FX_STATE_RECONNECTING,
+	FX_STATE_BLOCKED,
+};
+
+const char *fx_state_name(enum fx_state s);
+int fx_state_parse(const char *s, enum fx_state *out);
+
+struct fx_settings {
+	bool allow_lan; /* default true */
+	bool lockdown;  /* default false: disconnected means no table */
+};
+
+void fx_settings_default(struct fx_settings *s);
+
+enum fx_chain { FX_CHAIN_INPUT, FX_CHAIN_OUTPUT, FX_CHAIN_FORWARD, FX_CHAIN_COUNT };
+
+enum fx_set_id {
+	FX_SET_ENDPOINTS4, /* ipv4_addr . inet_proto . inet_service */
+	FX_SET_ENDPOINTS6, /* ipv6_addr . inet_proto . inet_service */
+	FX_SET_LAN4,       /* ipv4_addr intervals */
+	FX_SET_LAN6,       /* ipv6_addr intervals */
+	FX_SET_RESOLVERS4, /* ipv4_addr */
+	FX_SET_RESOLVERS6, /* ipv6_addr */
+	FX_SET_COUNT,
+	FX_SET_NONE = -1,
+};
+
+enum fx_verdict { FX_ACCEPT, FX_DROP, FX_REJECT };
+
+/* Every field is a condition; a zero/none field matches anything. */
+struct fx_rule {
+	enum fx_chain chain;
+	uint8_t nfproto;          /* 0, NFPROTO_IPV4 or NFPROTO_IPV6 */
+	char iif[IFNAMSIZ];       /* "" = any */
+	char oif[IFNAMSIZ];
+	bool match_mark;
+	uint32_t mark;
+	uint8_t l4proto;          /* 0 = any */
+	uint16_t sport, dport;    /* 0 = any; host order */
+	bool match_icmp6_type;
+	uint8_t icmp6_lo, icmp6_hi;
+	bool ct_established;      /* ct state established,related */
+	/* Address lookups; an endpoint set also matches protocol and port. */
+	enum fx_set_id daddr_set;
+	enum fx_set_id saddr_set;
+	enum fx_verdict verdict;
+	const char *why;          /* a static string: the leak this rule closes */
+};
+
+#define FX_MAX_SET_ELEMS (FX_MAX_ENDPOINTS + 16)
+#define FX_MAX_RULES 48
+
+struct fx_set {
+	size_t n;
+	union {
+		struct fx_endpoint endpoints[FX_MAX_SET_ELEMS];
+		struct fx_prefix prefixes[FX_MAX_SET_ELEMS];
+	};
+};
+
+struct fx_ruleset {
+	bool present; /* false: no fexyn table at all */
+	struct fx_set sets[FX_SET_COUNT];
+	struct fx_rule rules[FX_MAX_RULES];
+	size_t n_rules;
+};
+
+struct fx_policy_input {
+	enum fx_state state;
+	struct fx_settings settings;
+	const struct fx_guard *guard; /* NULL when nothing is guarded */
+};
+
+/* Fills out completely. Returns 0, or -E2BIG if the policy does not fit. */
+int fx_policy_compile(const struct fx_policy_input *in, struct fx_ruleset *out);
+
+bool fx_set_is_endpoints(enum fx_set_id id);
+bool fx_set_is_interval(enum fx_set_id id);
+int fx_set_family(enum fx_set_id id);
+const char *fx_set_name(enum fx_set_id id);
+const char *fx_chain_name(enum fx_chain c);

@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "state.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define STATE_VERSION "1"
+
+static int parse_line(char *line, unsigned lineno, struct fx_guard *g, bool *versioned,
+		      struct fx_err *err)
+{
+	char *eq;
+	int r;
+
+	if (line[0] == '\0' || line[0] == '#')
+		return 0;
+	eq = strchr(line, '=');
+	if (!eq)
+		return fx_err_set(err, "line %u: expected key=value", lineno);
+	*eq = '\0';
+	if (strcmp(line, "version") == 0) {
+		if (strcmp(eq + 1, STATE_VERSION) != 0)
+			return fx_err_set(err, "line %u: version: unsupported '%.16s'", lineno, eq + 1);
+		*versioned = true;
+		return 0;
+	}
+	r = fx_guard_set(g, line, eq + 1, err);
+	if (r < 0)
+		return fx_err_prefix(err, -EINVAL, "line %u: ", lineno);
+	return 0;
+}
+
+int fx_state_parse_text(const char *text, size_t len, struct fx_guard *g, struct fx_err *err)
+{
+	char *copy, *line;
+	bool versioned = false;
+	unsigned lineno = 0;
+	int r = 0;
+
+	memset(g, 0, sizeof(*g));
+	if (memchr(text, '\0', len))
+		return fx_err_set(err, "contains a NUL byte: not a fexyn state file");
+	copy = strndup(text, len);
+	if (!copy)
+		return -ENOMEM;
+	/* strsep keeps empty lines, so line numbers stay true. */
+	for (char *rest = copy; r == 0 && (line = strsep(&rest, "\n"));) {
+		lineno++;
+		if (!rest && line[0] == '\0')
+			break;
+		r = parse_line(line, lineno, g, &versioned, err);
+	}
+	free(copy);
+	if (r == 0 && !versioned)
+		r = fx_err_set(err, "missing version line: not a fexyn state file");
+	if (r == 0)
+		r = fx_guard_check(g, err);
+	return r;
+}
+
+int fx_state_format(const struct fx_guard *g, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "# fexynd state: what is guarded. Written by fexynd; do not edit.\n"
+				   "version=" STATE_VERSION "\n");
+
+	if (n < 0 || (size_t)n >= len)
+		return -ENOSPC;
+	if (fx_guard_format(g, '\n', buf + n, len - (size_t)n) < 0)
+		return -ENOSPC;
+	n = (int)strlen(buf);
+	if ((size_t)n + 2 > len)
+		return -ENOSPC;
+	strcpy(buf + n, "\n");
+	return 0;
+}
+
+static int path_of(const char *dir, const char *name, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "%s/%s", dir, name);
+
+	return (n < 0 || (size_t)n >= len) ? -ENAMETOOLONG : 0;
+}
+
+static int read_file(const char *path, char *buf, size_t cap, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	size_t total = 0;
+
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		ssize_t n = read(fd, buf + total, cap - total);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			int r = n < 0 ? -errno : 0;
+
+			close(fd);
+			*len = total;
+			return r;
+		}
+		total += (size_t)n;
+		if (total == cap) {
+			close(fd);
+			return -EFBIG;
+		}
+	}
+}
+
+int fx_state_load(const char *dir, struct fx_guard *g, struct fx_err *err)
+{
+	char path[4096];
+	char *buf;
+	size_t len = 0;
+	int r = path_of(dir, FX_STATE_FILE, path, sizeof(path));
+
+	if (r < 0)
+		return r;
+	buf = malloc(FX_STATE_MAX_SIZE);
+	if (!buf)
+		return -ENOMEM;
+	r = read_file(path, buf, FX_STATE_MAX_SIZE, &len);
+	if (r == -ENOENT)
+		r = 0;
+	else if (r == -EFBIG)
+		r = fx_err_set(err, "%s: larger than %d bytes", path, FX_STATE_MAX_SIZE);
+	else if (r < 0)
+		fx_err_set(err, "%s: %s", path, strerror(-r));
+	else if ((r = fx_state_parse_text(buf, len, g, err)) < 0)
+		fx_err_prefix(err, r, "%s: ", path);
+	else
+		r = 1;
+	free(buf);
+	return r;
+}
+
+static int write_all_fd(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int r = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd) < 0)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
+int fx_state_save(const char *dir, const struct fx_guard *g)
+{
+	char path[4096], tmp[4096];
+	char text[8192];
+	int fd, r;
+
+	r = fx_state_format(g, text, sizeof(text));
+	if (r < 0)
+		return r;
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	if (path_of(dir, FX_STATE_FILE, path, sizeof(path)) < 0 ||
+	    path_of(dir, FX_STATE_FILE ".tmp", tmp, sizeof(tmp)) < 0)
+		return -ENAMETOOLONG;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return -errno;
+	r = write_all_fd(fd, text, strlen(text));
+	if (r == 0 && fsync(fd) < 0)
+		r = -errno;
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	if (r == 0 && rename(tmp, path) < 0)
+		r = -errno;
+	if (r < 0)
+		unlink(tmp);
+	else
+		r = fsync_dir(dir);
+	return r;
+}
+
+int fx_state_remove(const char *dir)
+{
+	char path[4096];
+	int r = path_of(dir, FX_STATE_FILE, path, sizeof(path));
+
+	if (r < 0)
+		return r;
+	if (unlink(path) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	return fsync_dir(dir);
+}

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+/*
+ * The persisted state: what is guarded, so a restarted daemon re-installs
+ * the same policy over the orphaned table without removing it first. The
+ * file exists exactly while something is guarded; written atomically
+ * (temporary file, fsync, rename), so a crash leaves the old or the new.
+ */
+#include "guard.h"
+
+#define FX_STATE_FILE "state"
+#define FX_STATE_MAX_SIZE (64 * 1024)
+
+/* Parses the file's text; errors name the line: "line 3: endpoint: missing port". */
+int fx_state_parse_text(const char *text, size_t len, struct fx_guard *g, struct fx_err *err);
+int fx_state_format(const struct fx_guard *g, char *buf, size_t len);
+
+/* Returns 1 when a state was loaded, 0 when there is no file, or a negative errno. */
+int fx_state_load(const char *dir, struct fx_guard *g, struct fx_err *err);
+int fx_state_save(const char *dir, const struct fx_guard *g);
+int fx_state_remove(const char *dir);

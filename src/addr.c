@@ -126,6 +126,8 @@ int fx_endpoint_parse(const char *s, struct fx_endpoint *out, struct fx_err *err
 		return r;
 	if (out->addr.family == AF_INET6 && text[0] != '[')
 		return fx_err_set(err, "IPv6 endpoints are written [address]:port");
+	if (out->addr.family == AF_INET && text[0] == '[')
+		return fx_err_set(err, "'%s': brackets are for IPv6 addresses", s);
 	r = parse_port(port, &out->port, err);
 	if (r < 0)
 		return r;

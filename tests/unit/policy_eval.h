@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+/*
+ * A packet walked through a compiled ruleset the way nf_tables walks it:
+ * rules in order, first verdict wins, else the chain policy (drop). Lets the
+ * tests say "this packet is allowed in this state" without a kernel.
+ */
+#include "policy.h"
+
+struct test_pkt {
+	enum fx_chain chain;
+	const char *iif, *oif;
+	uint32_t mark;
+	uint8_t l4proto;
+	uint16_t sport, dport;
+	uint8_t icmp6_type;
+	bool established;
+	const char *saddr, *daddr; /* family follows the address */
+};
+
+/* FX_ACCEPT, FX_DROP or FX_REJECT; a missing table accepts everything. */
+enum fx_verdict test_eval(const struct fx_ruleset *rs, const struct test_pkt *p);

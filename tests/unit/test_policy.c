@@ -1,0 +1,335 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* What each state lets out and what it stops, packet by packet. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "policy_eval.h"
+
+#define CLIENT "192.168.77.2"
+#define ROUTER "192.168.77.1"
+#define LAN_HOST "192.168.77.3"
+#define WEB "198.51.100.20"
+#define SERVER "198.51.100.10"
+#define TUN_ADDR "10.66.0.2"
+#define RESOLVER "10.66.0.1"
+#define MARK 51820
+
+struct fixture {
+	struct fx_guard guard;
+	struct fx_policy_input in;
+	struct fx_ruleset rs;
+};
+
+static void make_guard(struct fx_guard *g, bool with_mark)
+{
+	struct fx_err err;
+
+	memset(g, 0, sizeof(*g));
+	assert_int_equal(fx_guard_set(g, "tunnel", "wg0", &err), 0);
+	assert_int_equal(fx_guard_set(g, "endpoint", SERVER ":51820", &err), 0);
+	assert_int_equal(fx_guard_set(g, "dns", RESOLVER, &err), 0);
+	if (with_mark)
+		assert_int_equal(fx_guard_set(g, "fwmark", "51820", &err), 0);
+}
+
+static struct fixture *compile(struct fixture *f, enum fx_state state)
+{
+	f->in.state = state;
+	f->in.guard = &f->guard;
+	assert_int_equal(fx_policy_compile(&f->in, &f->rs), 0);
+	return f;
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = test_calloc(1, sizeof(*f));
+
+	make_guard(&f->guard, true);
+	fx_settings_default(&f->in.settings);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	test_free(*state);
+	return 0;
+}
+
+/* The client's source address in the destination's family. */
+static const char *src_for(const char *dst)
+{
+	return strchr(dst, ':') ? "2001:db8:77::2" : CLIENT;
+}
+
+/* Shorthands for the packets the tests ask about. */
+static enum fx_verdict out_udp(struct fixture *f, const char *oif, const char *dst, uint16_t port,
+			       uint32_t mark)
+{
+	struct test_pkt p = { .chain = FX_CHAIN_OUTPUT, .oif = oif, .mark = mark, .l4proto = IPPROTO_UDP,
+			      .sport = 40000, .dport = port, .saddr = src_for(dst), .daddr = dst };
+
+	return test_eval(&f->rs, &p);
+}
+
+static enum fx_verdict out_tcp(struct fixture *f, const char *oif, const char *dst, uint16_t port)
+{
+	struct test_pkt p = { .chain = FX_CHAIN_OUTPUT, .oif = oif, .l4proto = IPPROTO_TCP,
+			      .sport = 40000, .dport = port, .saddr = src_for(dst), .daddr = dst };
+
+	return test_eval(&f->rs, &p);
+}
+
+static enum fx_verdict forward(struct fixture *f, const char *iif, const char *oif, const char *src,
+			       const char *dst)
+{
+	struct test_pkt p = { .chain = FX_CHAIN_FORWARD, .iif = iif, .oif = oif,
+			      .l4proto = IPPROTO_UDP, .sport = 1, .dport = 9, .saddr = src, .daddr = dst };
+
+	return test_eval(&f->rs, &p);
+}
+
+static void disconnected_has_no_table(void **state)
+{
+	struct fixture *f = compile(*state, FX_STATE_DISCONNECTED);
+
+	assert_false(f->rs.present);
+	assert_int_equal(f->rs.n_rules, 0);
+}
+
+static void lockdown_blocks_while_disconnected(void **state)
+{
+	struct fixture *f = *state;
+
+	f->in.settings.lockdown = true;
+	f->in.guard = NULL;
+	assert_int_equal(fx_policy_compile(&f->in, &f->rs), 0);
+	assert_true(f->rs.present);
+	assert_int_equal(out_udp(f, "eth0", WEB, 9999, 0), FX_REJECT);
+	assert_int_equal(out_udp(f, "eth0", LAN_HOST, 9999, 0), FX_ACCEPT);
+}
+
+static void connecting_allows_only_marked_endpoint_packets(void **state)
+{
+	struct fixture *f = compile(*state, FX_STATE_CONNECTING);
+
+	assert_true(f->rs.present);
+	assert_int_equal(out_udp(f, "eth0", SERVER, 51820, MARK), FX_ACCEPT);
+	/* A program's own socket to the endpoint, unmarked: the carve-out is not for it. */
+	assert_int_equal(out_udp(f, "eth0", SERVER, 51820, 0), FX_REJECT);
+	assert_int_equal(out_udp(f, "eth0", SERVER, 51821, MARK), FX_REJECT);
+	assert_int_equal(out_tcp(f, "eth0", SERVER, 51820), FX_REJECT);
+	assert_int_equal(out_udp(f, "eth0", WEB, 9999, 0), FX_REJECT);
+	/* The tunnel does not count until it is up. */
+	assert_int_equal(out_udp(f, "wg0", WEB, 9999, 0), FX_REJECT);
+}
+
+static void reconnecting_is_as_closed_as_connecting(void **state)
+{
+	struct fixture *f = compile(*state, FX_STATE_RECONNECTING);
+
+	assert_int_equal(out_udp(f, "eth0", SERVER, 51820, MARK), FX_ACCEPT);
+	assert_int_equal(out_udp(f, "eth0", WEB, 9999, 0), FX_REJECT);
+	assert_int_equal(out_udp(f, "wg0", WEB, 9999, 0), FX_REJECT);
+}
+
+static void connected_allows_the_tunnel_and_nothing_around_it(void **state)
+{
+	struct fixture *f = compile(*state, FX_STATE_CONNECTED);
+
+	assert_int_equal(out_udp(f, "wg0", WEB, 9999, 0), FX_ACCEPT);
+	assert_int_equal(out_tcp(f, "wg0", WEB, 443), FX_ACCEPT);
+	assert_int_equal(out_udp(f, "eth0", WEB, 9999, 0), FX_REJECT);
+	assert_int_equal(out_tcp(f, "eth0", WEB, 443), FX_REJECT);
+	assert_int_equal(out_udp(f, "eth0", SERVER, 51820, MARK), FX_ACCEPT);
+}
+
+static void blocked_closes_the_carve_outs(void **state)
+{
+	struct fixture *f = compile(*state, FX_STATE_BLOCKED);
+
+	assert_true(f->rs.present);
+	assert_int_equal(out_udp(f, "eth0", SERVER, 51820, MARK), FX_REJECT);
+	assert_int_equal(out_udp(f, "wg0", WEB, 9999, 0), FX_REJECT);
+	assert_int_equal(out_udp(f, "eth0", LAN_HOST, 9999, 0), FX_ACCEPT);
+	assert_int_equal(f->rs.sets[FX_SET_ENDPOINTS4].n, 0);
+}
+
+static void dns_goes_only_to_the_tunnel_resolvers(void **state)
+{
+	struct fixture *f = compile(*state, FX_STATE_CONNECTED);
+
+	assert_int_equal(out_udp(f, "wg0", RESOLVER, 53, 0), FX_ACCEPT);
+	assert_int_equal(out_tcp(f, "wg0", RESOLVER, 853), FX_ACCEPT);
+	/* Another resolver, even through the tunnel: refused. */
+	assert_int_equal(out_udp(f, "wg0", WEB, 53, 0), FX_REJECT);
+	/* The home router's resolver is LAN, and still refused: DNS comes first. */
+	assert_int_equal(out_udp(f, "eth0", ROUTER, 53, 0), FX_REJECT);
+	assert_int_equal(out_tcp(f, "eth0", ROUTER, 53), FX_REJECT);
+	assert_int_equal(out_udp(f, "eth0", ROUTER, 5353, 0), FX_ACCEPT);
+}
+
+static void dns_without_resolvers_stays_in_the_tunnel(void **state)
+{
+	struct fixture *f = *state;
+	struct fx_err err;
+
+	memset(&f->guard, 0, sizeof(f->guard));
+	fx_guard_set(&f->guard, "tunnel", "wg0", &err);
+	fx_guard_set(&f->guard, "endpoint", SERVER ":51820", &err);
+	compile(f, FX_STATE_CONNECTED);
+	assert_int_equal(out_udp(f, "wg0", "9.9.9.9", 53, 0), FX_ACCEPT);
+	assert_int_equal(out_udp(f, "eth0", "9.9.9.9", 53, 0), FX_REJECT);
+	/* Without a fwmark the carve-out checks address, protocol and port only. */
+	assert_int_equal(out_udp(f, "eth0", SERVER, 51820, 0), FX_ACCEPT);
+}
+
+static void connecting_refuses_all_dns(void **state)
+{
+	struct fixture *f = compile(*state, FX_STATE_CONNECTING);
+
+	assert_int_equal(out_udp(f, "wg0", RESOLVER, 53, 0), FX_REJECT);
+	assert_int_equal(out_udp(f, "eth0", ROUTER, 53, 0), FX_REJECT);
+}
+
+static void lan_means_private_ranges_not_the_local_subnet(void **state)
+{
+	struct fixture *f = compile(*state, FX_STATE_CONNECTING);
+
+	assert_int_equal(out_udp(f, "eth0", LAN_HOST, 9999, 0), FX_ACCEPT);
+	assert_int_equal(out_udp(f, "eth0", "10.1.2.3", 9999, 0), FX_ACCEPT);
+	assert_int_equal(out_udp(f, "eth0", "172.31.255.255", 9999, 0), FX_ACCEPT);
+	assert_int_equal(out_udp(f, "eth0", "172.32.0.1", 9999, 0), FX_REJECT);
+	assert_int_equal(out_udp(f, "eth0", "224.0.0.251", 5353, 0), FX_ACCEPT);
+	assert_int_equal(out_udp(f, "eth0", "239.255.255.250", 1900, 0), FX_ACCEPT);
+	assert_int_equal(out_udp(f, "eth0", "fe80::1", 9999, 0), FX_ACCEPT);
+	assert_int_equal(out_udp(f, "eth0", "fd00::1", 9999, 0), FX_ACCEPT);
+	/* A hostile LAN that hands out a public prefix opens nothing (TunnelCrack). */
+	assert_int_equal(out_udp(f, "eth0", "198.51.100.99", 9999, 0), FX_REJECT);
+	assert_int_equal(out_udp(f, "eth0", "2001:db8::1", 9999, 0), FX_REJECT);
+}
+
+static void lan_block_setting_closes_the_lan(void **state)
+{
+	struct fixture *f = *state;
+
+	f->in.settings.allow_lan = false;
+	compile(f, FX_STATE_CONNECTED);
+	assert_int_equal(out_udp(f, "eth0", LAN_HOST, 9999, 0), FX_REJECT);
+	assert_int_equal(out_udp(f, "wg0", WEB, 9999, 0), FX_ACCEPT);
+}
+
+static void loopback_dhcp_and_ndp_always_work(void **state)
+{
+	enum fx_state states[] = { FX_STATE_CONNECTING, FX_STATE_CONNECTED, FX_STATE_BLOCKED };
+
+	for (size_t i = 0; i < 3; i++) {
+		struct fixture *f = compile(*state, states[i]);
+		struct test_pkt lo = { .chain = FX_CHAIN_OUTPUT, .oif = "lo", .l4proto = IPPROTO_TCP,
+				       .dport = 80, .saddr = "127.0.0.1", .daddr = "127.0.0.1" };
+		struct test_pkt dhcp = { .chain = FX_CHAIN_OUTPUT, .oif = "eth0", .l4proto = IPPROTO_UDP,
+					 .sport = 68, .dport = 67, .saddr = "0.0.0.0",
+					 .daddr = "255.255.255.255" };
+		struct test_pkt ns = { .chain = FX_CHAIN_OUTPUT, .oif = "eth0", .l4proto = IPPROTO_ICMPV6,
+				       .icmp6_type = 135, .saddr = "fe80::2", .daddr = "2001:db8::1" };
+		struct test_pkt echo6 = ns;
+
+		echo6.icmp6_type = 128;
+		f->in.settings.allow_lan = false;
+		compile(f, states[i]);
+		assert_int_equal(test_eval(&f->rs, &lo), FX_ACCEPT);
+		assert_int_equal(test_eval(&f->rs, &dhcp), FX_ACCEPT);
+		assert_int_equal(test_eval(&f->rs, &ns), FX_ACCEPT);
+		assert_int_equal(test_eval(&f->rs, &echo6), FX_REJECT);
+	}
+}
+
+static void forwarded_traffic_leaves_through_the_tunnel_or_not_at_all(void **state)
+{
+	struct fixture *f = compile(*state, FX_STATE_CONNECTED);
+
+	assert_int_equal(forward(f, "docker0", "wg0", "172.17.0.2", WEB), FX_ACCEPT);
+	assert_int_equal(forward(f, "docker0", "eth0", "172.17.0.2", WEB), FX_DROP);
+	assert_int_equal(forward(f, "docker0", "eth0", "172.17.0.2", LAN_HOST), FX_ACCEPT);
+	compile(f, FX_STATE_RECONNECTING);
+	assert_int_equal(forward(f, "docker0", "wg0", "172.17.0.2", WEB), FX_DROP);
+	assert_int_equal(forward(f, "docker0", "eth0", "172.17.0.2", WEB), FX_DROP);
+}
+
+static void input_accepts_replies_and_the_endpoint_only(void **state)
+{
+	struct fixture *f = compile(*state, FX_STATE_CONNECTING);
+	struct test_pkt from_ep = { .chain = FX_CHAIN_INPUT, .iif = "eth0", .l4proto = IPPROTO_UDP,
+				    .sport = 51820, .dport = 40000, .saddr = SERVER, .daddr = CLIENT };
+	struct test_pkt from_web = from_ep;
+	struct test_pkt reply = from_ep;
+
+	from_web.saddr = WEB;
+	reply.saddr = WEB;
+	reply.established = true;
+	assert_int_equal(test_eval(&f->rs, &from_ep), FX_ACCEPT);
+	assert_int_equal(test_eval(&f->rs, &from_web), FX_DROP);
+	assert_int_equal(test_eval(&f->rs, &reply), FX_ACCEPT);
+}
+
+static void rules_carry_a_reason_and_a_final_reject(void **state)
+{
+	struct fixture *f = compile(*state, FX_STATE_CONNECTED);
+	const struct fx_rule *last = &f->rs.rules[f->rs.n_rules - 1];
+
+	for (size_t i = 0; i < f->rs.n_rules; i++)
+		assert_non_null(f->rs.rules[i].why);
+	assert_int_equal(last->chain, FX_CHAIN_OUTPUT);
+	assert_int_equal(last->verdict, FX_REJECT);
+	assert_int_equal(last->l4proto, 0);
+}
+
+static void too_many_resolvers_and_endpoints_still_fit(void **state)
+{
+	struct fixture *f = *state;
+	struct fx_err err;
+	char text[64];
+
+	for (int i = 0; f->guard.n_endpoints < FX_MAX_ENDPOINTS; i++) {
+		snprintf(text, sizeof(text), "[2001:db8::%x]:%d", i + 1, 1000 + i);
+		assert_int_equal(fx_guard_set(&f->guard, "endpoint", text, &err), 0);
+	}
+	for (int i = 0; f->guard.n_resolvers < FX_MAX_RESOLVERS; i++) {
+		snprintf(text, sizeof(text), "2001:db8:53::%x", i + 1);
+		assert_int_equal(fx_guard_set(&f->guard, "dns", text, &err), 0);
+	}
+	compile(f, FX_STATE_CONNECTED);
+	assert_true(f->rs.n_rules <= FX_MAX_RULES);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+		T(disconnected_has_no_table),
+		T(lockdown_blocks_while_disconnected),
+		T(connecting_allows_only_marked_endpoint_packets),
+		T(reconnecting_is_as_closed_as_connecting),
+		T(connected_allows_the_tunnel_and_nothing_around_it),
+		T(blocked_closes_the_carve_outs),
+		T(dns_goes_only_to_the_tunnel_resolvers),
+		T(dns_without_resolvers_stays_in_the_tunnel),
+		T(connecting_refuses_all_dns),
+		T(lan_means_private_ranges_not_the_local_subnet),
+		T(lan_block_setting_closes_the_lan),
+		T(loopback_dhcp_and_ndp_always_work),
+		T(forwarded_traffic_leaves_through_the_tunnel_or_not_at_all),
+		T(input_accepts_replies_and_the_endpoint_only),
+		T(rules_carry_a_reason_and_a_final_reject),
+		T(too_many_resolvers_and_endpoints_still_fit),
+#undef T
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

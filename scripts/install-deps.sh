@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages fexyn needs to build, test and run its lab.
+# Only what is missing is installed, so a second run costs nothing.
+set -euo pipefail
+
+packages=(
+	# build
+	gcc libc6-dev meson ninja-build pkg-config
+	libmnl-dev libnftnl-dev
+	# unit tests, and their sanitizer runtimes (ASan/UBSan ship with gcc)
+	libcmocka-dev
+	# the lab: namespaces, real WireGuard peers, packet counting
+	iproute2 nftables wireguard-go wireguard-tools iputils-ping procps jq
+)
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: run as root (apt-get needs it)" >&2
+	exit 1
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -eq 0 ]; then
+	exit 0
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

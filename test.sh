@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Installs what is needed, builds, and runs every test: the unit tests
+# (plain and under ASan+UBSan) and the lab tests, which build networks of
+# namespaces and never touch this machine's own network. Run as root.
+# The last line is "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")"
+
+passed=0
+failed=0
+failures=()
+
+record() { # name status
+	if [ "$2" -eq 0 ]; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+		failures+=("$1")
+	fi
+}
+
+# Runs one cmocka program and counts its cases, not just the program.
+run_unit() { # label binary
+	local out ok bad
+	out=$("$2" 2>&1)
+	local rc=$?
+	ok=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test(s)\./\1/p' <<<"$out")
+	bad=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test(s), listed below:/\1/p' <<<"$out")
+	passed=$((passed + ${ok:-0}))
+	failed=$((failed + ${bad:-0}))
+	if [ "$rc" -ne 0 ]; then
+		echo "$out" | grep -E '^\[  (FAILED|ERROR)|LINE' >&2
+		[ -n "$bad" ] || { failed=$((failed + 1)); }
+		failures+=("$1")
+	fi
+	echo "unit $1: ${ok:-0} passed, ${bad:-0} failed"
+}
+
+if ! scripts/install-deps.sh; then
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+if ! scripts/build.sh --sanitize; then
+	echo "build failed" >&2
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+
+for t in build/tests/unit/test-*; do
+	run_unit "$(basename "$t")" "$t"
+done
+for t in build-san/tests/unit/test-*; do
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		run_unit "$(basename "$t") (asan+ubsan)" "$t"
+done
+
+export FEXYN_BUILD="$PWD/build"
+for t in tests/lab/test-*.sh; do
+	[ -e "$t" ] || continue
+	name=$(basename "$t" .sh)
+	echo "=== lab $name"
+	log="build/lab-$name.log"
+	if timeout 600 bash "$t" >"$log" 2>&1; then
+		record "$name" 0
+		grep -E '^(PASS|FAIL)' "$log" | tail -n 20
+	else
+		record "$name" 1
+		tail -n 40 "$log"
+	fi
+done
+
+if [ "${#failures[@]}" -gt 0 ]; then
+	echo "failed: ${failures[*]}"
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,119 @@
+# shellcheck shell=bash
+# fexyn in the lab: start, stop and drive fexynd inside the client namespace.
+# Source after lib.sh. The daemon's socket and state live in the run's
+# temporary directory, so runs never share them.
+
+FEXYN_BUILD=${FEXYN_BUILD:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build}
+FEXYND_BIN=$FEXYN_BUILD/src/fexynd
+FEXYN_BIN=$FEXYN_BUILD/src/fexyn
+FLOOD_BIN=${FLOOD_BIN:-$FEXYN_BUILD/tests/lab/udpflood}
+SOCKPIPE_BIN=$FEXYN_BUILD/tests/lab/sockpipe
+FEXYND_PID=
+FEXYND_EXTRA_ARGS=()
+
+fx_paths() {
+	FX_SOCK=$LAB_TMP/fexynd.sock
+	FX_STATE=$LAB_TMP/state
+	FX_LOG=$LAB_TMP/fexynd.log
+}
+
+# fexyn, run in the client namespace against this run's daemon.
+fx() {
+	ip netns exec "$NS_CLIENT" "$FEXYN_BIN" --socket "$FX_SOCK" "$@"
+}
+
+fx_start() {
+	fx_paths
+	ip netns exec "$NS_CLIENT" "$FEXYND_BIN" --socket "$FX_SOCK" --state-dir "$FX_STATE" \
+		"${FEXYND_EXTRA_ARGS[@]}" 2>>"$FX_LOG" &
+	FEXYND_PID=$!
+	for _ in $(seq 100); do
+		if fx status >/dev/null 2>&1; then
+			return 0
+		fi
+		kill -0 "$FEXYND_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	echo "fexynd did not come up; its log:" >&2
+	cat "$FX_LOG" >&2
+	return 1
+}
+
+# SIGKILL: no chance to clean up, as in a crash.
+fx_kill9() {
+	[ -n "$FEXYND_PID" ] || return 0
+	kill -9 "$FEXYND_PID" 2>/dev/null || true
+	wait "$FEXYND_PID" 2>/dev/null || true
+	FEXYND_PID=
+}
+
+fx_stop() {
+	[ -n "$FEXYND_PID" ] || return 0
+	kill -TERM "$FEXYND_PID" 2>/dev/null || true
+	wait "$FEXYND_PID" 2>/dev/null || true
+	FEXYND_PID=
+}
+
+fx_guard_lab() {
+	fx guard --tunnel "$TUN" --endpoint "$VPN_EP:$VPN_PORT" --fwmark "$FWMARK" "$@"
+}
+
+fx_state() {
+	fx status --json | jq -r .state
+}
+
+# Polls the daemon's state (≤ 5 s); events, not timers, move it.
+fx_wait_state() {
+	local want=$1 got=
+	for _ in $(seq 100); do
+		got=$(fx_state 2>/dev/null) || true
+		[ "$got" = "$want" ] && return 0
+		sleep 0.05
+	done
+	echo "state is '$got', expected '$want'" >&2
+	return 1
+}
+
+# The table as the kernel holds it, without counter values and metadata, so
+# two snapshots compare equal when the rules are the same. The table's own
+# flags are left out: the kernel clears "owner" when the daemon dies (nft
+# 1.0.6 cannot even name "persist"). With --no-handles, rule handles are left
+# out too: a restarted daemon refills the table with new ones.
+fx_table_snapshot() {
+	local drop_handles=false
+	[ "${1:-}" = --no-handles ] && drop_handles=true
+	ip netns exec "$NS_CLIENT" nft -j list table inet fexyn |
+		jq -S --argjson dh "$drop_handles" '
+			del(.nftables[] | select(.metainfo))
+			| del(.nftables[].table.flags?)
+			| walk(if type == "object" and has("counter") then .counter = "-" else . end)
+			| if $dh then walk(if type == "object" then del(.handle) else . end) else . end'
+}
+
+fx_teardown() {
+	fx_kill9
+}
+
+# A check that prints what it asserts and fails the test when false.
+check() { # description command...
+	local what=$1
+	shift
+	if "$@"; then
+		echo "  ok: $what"
+	else
+		echo "FAIL $TEST_NAME: $what" >&2
+		echo "FAIL $TEST_NAME: $what"
+		exit 1
+	fi
+}
+
+# For checks that something must fail: `check "…" not cmd`.
+not() { ! "$@"; }
+
+check_eq() { # description actual expected
+	check "$1 ($2 = $3)" [ "$2" = "$3" ]
+}
+
+check_gt() { # description actual floor
+	check "$1 ($2 > $3)" [ "$2" -gt "$3" ]
+}

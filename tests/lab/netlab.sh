@@ -1,0 +1,289 @@
+# shellcheck shell=bash
+# The lab: a small internet of network namespaces, built and torn down by
+# each test, never touching this machine's own network.
+#
+#          home LAN 192.168.77.0/24                  "internet" 198.51.100.0/24
+#   client  eth0 .2 ──┐                         ┌── eth0 .10  vpn  (wireguard-go wg0 10.66.0.1/24, NAT)
+#                      ├─ br0 .1 [router] br1 .1 ─┼── eth0 .11  vpn2 (wg0 10.67.0.1/24; LAB_TWO_SERVERS=1)
+#   lanhost eth0 .3 ──┘    (routes, no NAT)     └── eth0 .20  web  (counts packets by source address)
+#
+# The client's tunnel is made as wg-quick makes it, with plain ip/wg: wg0
+# 10.66.0.2/32, fwmark 51820, `ip rule not fwmark 51820 table 51820`, a
+# default route via wg0 in table 51820, and suppress_prefixlength 0 on main.
+# When the tunnel dies, table 51820 is empty and traffic falls back to the
+# router: that is the leak a kill switch must stop.
+#
+# wireguard-go puts its control socket in /var/run/wireguard, which is not per
+# network namespace. Each instance therefore runs in a private mount
+# namespace with a tmpfs there, and `wg` reaches it with nsenter, so runs and
+# peers never collide.
+#
+# The router does not NAT: the web host sees the client's real address, so a
+# leak is any packet counted there from 192.168.77.2.
+
+CLIENT_REAL=192.168.77.2
+ROUTER_LAN=192.168.77.1
+LAN_HOST=192.168.77.3
+WEB=198.51.100.20
+VPN_EP=198.51.100.10
+VPN2_EP=198.51.100.11
+VPN_PORT=51820
+FWMARK=51820
+TUN=wg0
+
+LAB_PIDS=()
+LAB_NAMESPACES=()
+
+# Prints each command before it runs it in a namespace (as netns.sh's pp).
+pp() { echo "+ $*" >&2; "$@"; }
+n_client() { pp ip netns exec "$NS_CLIENT" "$@"; }
+n_router() { pp ip netns exec "$NS_ROUTER" "$@"; }
+n_lan() { pp ip netns exec "$NS_LAN" "$@"; }
+n_vpn() { pp ip netns exec "$NS_VPN" "$@"; }
+n_web() { pp ip netns exec "$NS_WEB" "$@"; }
+
+lab_init() {
+	local id=fx$$
+	NS_CLIENT=$id-client
+	NS_ROUTER=$id-router
+	NS_LAN=$id-lan
+	NS_VPN=$id-vpn
+	NS_VPN2=$id-vpn2
+	NS_WEB=$id-web
+	LAB_TMP=$(mktemp -d "/tmp/fexyn-lab-$$.XXXXXX")
+	trap lab_teardown EXIT
+	trap 'exit 130' INT TERM
+	for ns in "$NS_CLIENT" "$NS_ROUTER" "$NS_LAN" "$NS_VPN" "$NS_VPN2" "$NS_WEB"; do
+		ip netns del "$ns" 2>/dev/null || true
+	done
+}
+
+lab_teardown() {
+	local rc=$?
+	if declare -F lab_on_teardown >/dev/null; then
+		lab_on_teardown || true
+	fi
+	for pid in "${LAB_PIDS[@]}"; do
+		kill -9 "$pid" 2>/dev/null || true
+	done
+	# Whatever still runs inside this run's own namespaces was started by it.
+	for ns in "${LAB_NAMESPACES[@]}"; do
+		for pid in $(ip netns pids "$ns" 2>/dev/null); do
+			kill -9 "$pid" 2>/dev/null || true
+		done
+	done
+	# A process in a private mount namespace holds copies of the netns mounts:
+	# delete the names only once every process of ours is gone.
+	for _ in $(seq 200); do
+		local alive=
+		for pid in "${LAB_PIDS[@]}"; do
+			[ -d "/proc/$pid" ] && alive=1
+		done
+		[ -z "$alive" ] && break
+		sleep 0.01
+	done
+	for ns in "${LAB_NAMESPACES[@]}"; do
+		ip netns del "$ns" 2>/dev/null || true
+	done
+	LAB_NAMESPACES=()
+	[ -n "${LAB_TMP:-}" ] && rm -rf "$LAB_TMP"
+	return $rc
+}
+
+ns_add() {
+	ip netns add "$1"
+	LAB_NAMESPACES+=("$1")
+	ip -n "$1" link set lo up
+}
+
+# veth from ns $1 (named $2) to ns $3 (named $4).
+link_pair() {
+	ip -n "$1" link add "$2" type veth peer name "$4" netns "$3"
+	ip -n "$1" link set "$2" up
+	ip -n "$3" link set "$4" up
+}
+
+host_on() { # ns ifname addr/len gateway
+	ip -n "$1" addr add "$3" dev "$2"
+	ip -n "$1" route add default via "$4"
+}
+
+build_router() {
+	ns_add "$NS_ROUTER"
+	ip netns exec "$NS_ROUTER" sysctl -qw net.ipv4.ip_forward=1
+	ip -n "$NS_ROUTER" link add br0 type bridge
+	ip -n "$NS_ROUTER" link add br1 type bridge
+	ip -n "$NS_ROUTER" addr add "$ROUTER_LAN/24" dev br0
+	ip -n "$NS_ROUTER" addr add 198.51.100.1/24 dev br1
+	ip -n "$NS_ROUTER" link set br0 up
+	ip -n "$NS_ROUTER" link set br1 up
+}
+
+plug() { # ns bridge portname
+	link_pair "$NS_ROUTER" "$3" "$1" eth0
+	ip -n "$NS_ROUTER" link set "$3" master "$2"
+}
+
+build_web() {
+	ns_add "$NS_WEB"
+	plug "$NS_WEB" br1 up-web
+	host_on "$NS_WEB" eth0 "$WEB/24" 198.51.100.1
+	ip netns exec "$NS_WEB" nft -f - <<-NFT
+	table inet lab {
+		counter leak { }
+		counter tunnel { }
+		counter tunnel2 { }
+		chain pre {
+			type filter hook prerouting priority -300;
+			ip saddr $CLIENT_REAL counter name leak
+			ip saddr $VPN_EP counter name tunnel
+			ip saddr $VPN2_EP counter name tunnel2
+		}
+		chain in {
+			type filter hook input priority 0;
+			udp dport 9999 drop
+		}
+	}
+	NFT
+}
+
+web_counter() {
+	ip netns exec "$NS_WEB" nft -j list counter inet lab "$1" |
+		jq '.nftables[] | select(.counter) | .counter.packets'
+}
+
+web_counters_reset() {
+	local c
+	for c in leak tunnel tunnel2; do
+		ip netns exec "$NS_WEB" nft reset counter inet lab "$c" >/dev/null
+	done
+}
+
+# Starts wireguard-go as interface wg0 in ns $1, in a private mount namespace,
+# and sets WG_PID (the exec chain keeps the PID: unshare, sh, ip netns exec).
+# /run/wireguard is created on the host as wireguard-tools would; the tmpfs
+# over it exists only in the private namespace.
+wg_start() {
+	local ns=$1 log=$LAB_TMP/wireguard-go-$1.log
+	mkdir -p /run/wireguard
+	WG_PROCESS_FOREGROUND=1 unshare --mount --propagation private sh -c \
+		'mount -t tmpfs fexyn-lab /run/wireguard && exec ip netns exec "$0" wireguard-go -f wg0' \
+		"$ns" >"$log" 2>&1 &
+	local pid=$!
+	LAB_PIDS+=("$pid")
+	WG_PID=$pid
+	for _ in $(seq 200); do
+		if ip -n "$ns" link show wg0 >/dev/null 2>&1 &&
+			nsenter --target "$pid" --mount --net wg show wg0 >/dev/null 2>&1; then
+			return 0
+		fi
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.02
+	done
+	echo "wireguard-go did not start in $ns:" >&2
+	cat "$log" >&2
+	return 1
+}
+
+wg_in() { # pid wg-args...
+	local pid=$1
+	shift
+	nsenter --target "$pid" --mount --net wg "$@"
+}
+
+new_key() { # name: writes $LAB_TMP/name.key and .pub, private to root
+	(umask 077 && wg genkey >"$LAB_TMP/$1.key")
+	wg pubkey <"$LAB_TMP/$1.key" >"$LAB_TMP/$1.pub"
+}
+
+# A VPN server: wireguard-go on UDP 51820, forwarding and NAT to the internet.
+# Leaves its PID in WG_PID.
+build_server() { # ns addr tunnel-net server-tunnel-addr client-tunnel-addr
+	local ns=$1 addr=$2 net=$3 saddr=$4 caddr=$5
+	ns_add "$ns"
+	plug "$ns" br1 "up-${ns##*-}"
+	host_on "$ns" eth0 "$addr/24" 198.51.100.1
+	ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1
+	ip netns exec "$ns" nft -f - <<-NFT
+	table ip nat {
+		chain post {
+			type nat hook postrouting priority srcnat;
+			ip saddr $net oifname "eth0" masquerade
+		}
+	}
+	NFT
+	new_key "$ns"
+	wg_start "$ns"
+	wg_in "$WG_PID" set wg0 private-key "$LAB_TMP/$ns.key" listen-port "$VPN_PORT" \
+		peer "$(cat "$LAB_TMP/client.pub")" allowed-ips "$caddr/32"
+	ip -n "$ns" addr add "$saddr/24" dev wg0
+	ip -n "$ns" link set wg0 up
+}
+
+build_client() {
+	ns_add "$NS_CLIENT"
+	plug "$NS_CLIENT" br0 lan-client
+	host_on "$NS_CLIENT" eth0 "$CLIENT_REAL/24" "$ROUTER_LAN"
+	ns_add "$NS_LAN"
+	plug "$NS_LAN" br0 lan-host
+	host_on "$NS_LAN" eth0 "$LAN_HOST/24" "$ROUTER_LAN"
+	new_key client
+	ip netns exec "$NS_CLIENT" sysctl -qw net.ipv4.conf.all.src_valid_mark=1
+	# wg-quick's policy routing; the rules stay when the tunnel dies.
+	ip -n "$NS_CLIENT" rule add not fwmark "$FWMARK" table "$FWMARK"
+	ip -n "$NS_CLIENT" rule add table main suppress_prefixlength 0
+}
+
+# (Re)creates the client's tunnel to the first server, as wg-quick would.
+lab_client_tunnel_up() {
+	wg_start "$NS_CLIENT"
+	CLIENT_WG_PID=$WG_PID
+	wg_in "$CLIENT_WG_PID" set wg0 private-key "$LAB_TMP/client.key" fwmark "$FWMARK" \
+		peer "$(cat "$LAB_TMP/$NS_VPN.pub")" endpoint "$VPN_EP:$VPN_PORT" \
+		allowed-ips 0.0.0.0/0 persistent-keepalive 25
+	ip -n "$NS_CLIENT" addr add 10.66.0.2/32 dev wg0
+	ip -n "$NS_CLIENT" link set wg0 up
+	ip -n "$NS_CLIENT" route add default dev wg0 table "$FWMARK"
+	lab_wait_tunnel
+}
+
+# Polls until a ping crosses the tunnel (seen at the web host as the server).
+lab_wait_tunnel() {
+	local before
+	before=$(web_counter tunnel)
+	for _ in $(seq 50); do
+		ip netns exec "$NS_CLIENT" ping -c 1 -W 1 "$WEB" >/dev/null 2>&1 || true
+		if [ "$(web_counter tunnel)" -gt "$before" ]; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	echo "the client's tunnel carries no traffic" >&2
+	return 1
+}
+
+# SIGKILLs the client's wireguard-go, as a crash would, and waits for wg0 to go.
+lab_client_tunnel_kill() {
+	kill -9 "$CLIENT_WG_PID"
+	wait "$CLIENT_WG_PID" 2>/dev/null || true
+	for _ in $(seq 200); do
+		ip -n "$NS_CLIENT" link show wg0 >/dev/null 2>&1 || return 0
+		sleep 0.01
+	done
+	echo "wg0 still exists after its process died" >&2
+	return 1
+}
+
+lab_up() {
+	build_router
+	build_web
+	build_client
+	build_server "$NS_VPN" "$VPN_EP" 10.66.0.0/24 10.66.0.1 10.66.0.2
+	VPN_WG_PID=$WG_PID
+	if [ "${LAB_TWO_SERVERS:-0}" = 1 ]; then
+		build_server "$NS_VPN2" "$VPN2_EP" 10.67.0.0/24 10.67.0.1 10.67.0.2
+		VPN2_WG_PID=$WG_PID
+	fi
+	lab_client_tunnel_up
+	[ "$(web_counter leak)" -eq 0 ] || { echo "the lab leaks before any test" >&2; return 1; }
+}

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# fexynd is SIGKILLed while connected: the kernel keeps the table unchanged
+# (owner+persist), nothing leaks — not even when the tunnel dies while the
+# daemon is down — and a restarted fexynd adopts the table and reports
+# connected. An `nft monitor` running across the restart never sees the
+# table deleted.
+set -euo pipefail
+TEST_NAME=daemon-kill
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/netlab.sh"
+source "$here/fexyn-lab.sh"
+MONITOR_PID=
+lab_on_teardown() {
+	[ -z "$MONITOR_PID" ] || kill "$MONITOR_PID" 2>/dev/null || true
+	fx_teardown
+}
+
+lab_init
+lab_up
+fx_start
+fx_guard_lab
+fx_wait_state connected
+before=$(fx_table_snapshot)
+before_rules=$(fx_table_snapshot --no-handles)
+
+ip netns exec "$NS_CLIENT" nft monitor tables >"$LAB_TMP/monitor.out" 2>&1 &
+MONITOR_PID=$!
+echo "--- SIGKILL fexynd while connected"
+fx_kill9
+after=$(fx_table_snapshot)
+check "ruleset unchanged after SIGKILL" [ "$before" = "$after" ]
+check "table now orphaned, still loaded" \
+	ip netns exec "$NS_CLIENT" nft list table inet fexyn >/dev/null
+
+echo "--- traffic, then the tunnel dies, while no daemon runs"
+web_counters_reset
+ip netns exec "$NS_CLIENT" "$FLOOD_BIN" --to "$WEB:9999" --rate 5000 --seconds 3 >"$LAB_TMP/flood.out" &
+flood=$!
+for _ in $(seq 100); do
+	[ "$(web_counter tunnel)" -gt 1000 ] && break
+	sleep 0.05
+done
+lab_client_tunnel_kill
+wait "$flood"
+echo "  flood: $(cat "$LAB_TMP/flood.out")"
+check_gt "traffic went through the tunnel" "$(web_counter tunnel)" 1000
+check_eq "packets with the client's real address" "$(web_counter leak)" 0
+
+echo "--- tunnel back, daemon restarted"
+lab_client_tunnel_up
+fx_start
+fx_wait_state connected
+fx status
+check_eq "restarted daemon owns the table" "$(fx status --json | jq -r .table_owner)" fexynd
+check "ruleset after restart equals the one before the kill" \
+	[ "$before_rules" = "$(fx_table_snapshot --no-handles)" ]
+kill "$MONITOR_PID" 2>/dev/null || true
+wait "$MONITOR_PID" 2>/dev/null || true
+MONITOR_PID=
+echo "  nft monitor saw: $(tr '\n' ';' <"$LAB_TMP/monitor.out")"
+check "nft monitor never saw the table deleted" not grep -Eq "delete table inet fexyn( |$)" "$LAB_TMP/monitor.out"
+check "nft monitor was watching (saw the daemon adopt the table)" grep -q "fexyn" "$LAB_TMP/monitor.out"
+echo "PASS $TEST_NAME"

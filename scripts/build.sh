@@ -10,7 +10,11 @@ setup() {
 	if [ ! -f "$dir/build.ninja" ]; then
 		meson setup "$dir" "$@" >/dev/null
 	fi
-	ninja -C "$dir" >/dev/null
+	# Quiet when it works; the compiler's words when it does not.
+	if ! ninja -C "$dir" >"$dir/ninja.log" 2>&1; then
+		grep -v '^\[' "$dir/ninja.log" >&2
+		return 1
+	fi
 }
 
 setup build

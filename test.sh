@@ -46,10 +46,14 @@ if ! scripts/build.sh --sanitize; then
 	exit 1
 fi
 
-for t in build/tests/unit/test-*; do
+unit_programs() { # build dir; meson keeps test-*.p object directories beside them
+	find "$1/tests/unit" -maxdepth 1 -name 'test-*' -type f -executable | sort
+}
+
+for t in $(unit_programs build); do
 	run_unit "$(basename "$t")" "$t"
 done
-for t in build-san/tests/unit/test-*; do
+for t in $(unit_programs build-san); do
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 		run_unit "$(basename "$t") (asan+ubsan)" "$t"
 done

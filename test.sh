@@ -24,8 +24,9 @@ run_unit() { # label binary
 	local out ok bad
 	out=$("$2" 2>&1)
 	local rc=$?
-	ok=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test(s)\./\1/p' <<<"$out")
-	bad=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test(s), listed below:/\1/p' <<<"$out")
+	# cmocka splits its summary over stdout and stderr: merged, two lines can share one.
+	ok=$(sed -n 's/.*\[  PASSED  \] \([0-9]*\) test(s)\..*/\1/p' <<<"$out")
+	bad=$(sed -n 's/.*\[  FAILED  \] \([0-9]*\) test(s), listed below:.*/\1/p' <<<"$out")
 	passed=$((passed + ${ok:-0}))
 	failed=$((failed + ${bad:-0}))
 	if [ "$rc" -ne 0 ]; then

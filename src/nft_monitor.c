@@ -45,6 +45,12 @@ static bool names_our_table(const struct nlmsghdr *nlh)
 	return false;
 }
 
+bool fx_nft_event_touches_table(const struct nlmsghdr *nlh, uint32_t our_portid)
+{
+	return NFNL_SUBSYS_ID(nlh->nlmsg_type) == NFNL_SUBSYS_NFTABLES && nlh->nlmsg_pid != our_portid &&
+	       names_our_table(nlh);
+}
+
 int fx_nft_monitor_read(int fd, uint32_t our_portid, bool *touched)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE * 2];
@@ -64,9 +70,7 @@ int fx_nft_monitor_read(int fd, uint32_t our_portid, bool *touched)
 		}
 		for (nlh = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, len);
 		     nlh = mnl_nlmsg_next(nlh, &len)) {
-			if (NFNL_SUBSYS_ID(nlh->nlmsg_type) != NFNL_SUBSYS_NFTABLES)
-				continue;
-			if (nlh->nlmsg_pid != our_portid && names_our_table(nlh))
+			if (fx_nft_event_touches_table(nlh, our_portid))
 				*touched = true;
 		}
 	}

@@ -8,7 +8,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+struct nlmsghdr;
+
 int fx_nft_monitor_open(void);
+
+/* True when an nf_tables event from a process other than our_portid names
+ * table inet fexyn. */
+bool fx_nft_event_touches_table(const struct nlmsghdr *nlh, uint32_t our_portid);
 
 /* Sets *touched when a process other than our_portid changed table inet fexyn.
  * Returns 0, or -ENOBUFS when events were lost (treat as touched). */

@@ -39,8 +39,7 @@ static int link_attr_cb(const struct nlattr *attr, void *data)
 	return MNL_CB_OK;
 }
 
-/* Fills out from an RTM_NEWLINK/RTM_DELLINK message. */
-static int parse_link(const struct nlmsghdr *nlh, struct fx_link *out)
+int fx_rtnl_parse_link(const struct nlmsghdr *nlh, struct fx_link *out)
 {
 	const struct nlattr *tb[IFLA_MAX + 1] = { 0 };
 	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
@@ -54,8 +53,9 @@ static int parse_link(const struct nlmsghdr *nlh, struct fx_link *out)
 	if (tb[IFLA_IFNAME]) {
 		const char *name = mnl_attr_get_str(tb[IFLA_IFNAME]);
 
-		if (strlen(name) < IFNAMSIZ)
-			strcpy(out->name, name);
+		if (strlen(name) >= IFNAMSIZ)
+			return -EBADMSG;
+		strcpy(out->name, name);
 	}
 	out->present = nlh->nlmsg_type == RTM_NEWLINK;
 	out->up = out->present && (ifi->ifi_flags & IFF_UP) && (ifi->ifi_flags & IFF_RUNNING);
@@ -64,7 +64,7 @@ static int parse_link(const struct nlmsghdr *nlh, struct fx_link *out)
 
 static int get_link_cb(const struct nlmsghdr *nlh, void *data)
 {
-	return parse_link(nlh, data) < 0 ? MNL_CB_ERROR : MNL_CB_OK;
+	return fx_rtnl_parse_link(nlh, data) < 0 ? MNL_CB_ERROR : MNL_CB_OK;
 }
 
 int fx_rtnl_get_link(const char *name, struct fx_link *out)
@@ -128,7 +128,7 @@ int fx_rtnl_read_events(int fd, const char *name, int ifindex, bool *changed)
 
 			if (nlh->nlmsg_type != RTM_NEWLINK && nlh->nlmsg_type != RTM_DELLINK)
 				continue;
-			if (parse_link(nlh, &l) < 0)
+			if (fx_rtnl_parse_link(nlh, &l) < 0)
 				continue;
 			if (strcmp(l.name, name) == 0 || (ifindex > 0 && l.ifindex == ifindex))
 				*changed = true;

@@ -16,6 +16,11 @@ struct fx_link {
 	char name[IFNAMSIZ];
 };
 
+struct nlmsghdr;
+
+/* Reads an RTM_NEWLINK or RTM_DELLINK message; -EBADMSG if malformed. */
+int fx_rtnl_parse_link(const struct nlmsghdr *nlh, struct fx_link *out);
+
 /* A socket subscribed to link events; returns the fd or a negative errno. */
 int fx_rtnl_events_open(void);
 

@@ -170,6 +170,7 @@ wg_start() {
 		'mount -t tmpfs fexyn-lab /run/wireguard && exec ip netns exec "$0" wireguard-go -f wg0' \
 		"$ns" >"$log" 2>&1 &
 	local pid=$!
+	disown "$pid" # killed on purpose; spare the "Killed" job notices
 	LAB_PIDS+=("$pid")
 	WG_PID=$pid
 	for _ in $(seq 200); do
@@ -265,7 +266,6 @@ lab_wait_tunnel() {
 # SIGKILLs the client's wireguard-go, as a crash would, and waits for wg0 to go.
 lab_client_tunnel_kill() {
 	kill -9 "$CLIENT_WG_PID"
-	wait "$CLIENT_WG_PID" 2>/dev/null || true
 	for _ in $(seq 200); do
 		ip -n "$NS_CLIENT" link show wg0 >/dev/null 2>&1 || return 0
 		sleep 0.01

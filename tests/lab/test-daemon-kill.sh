@@ -60,4 +60,18 @@ MONITOR_PID=
 echo "  nft monitor saw: $(tr '\n' ';' <"$LAB_TMP/monitor.out")"
 check "nft monitor never saw the table deleted" not grep -Eq "delete table inet fexyn( |$)" "$LAB_TMP/monitor.out"
 check "nft monitor was watching (saw the daemon adopt the table)" grep -q "fexyn" "$LAB_TMP/monitor.out"
+
+echo "--- fexyn rules shows the live table"
+rules=$(fx rules)
+check "rules show the output chain with policy drop" \
+	grep -q "type filter hook output priority filter; policy drop;" <<<"$rules"
+check "rules show the endpoint carve-out with the mark" grep -q "meta mark 0x0000ca6c" <<<"$rules"
+
+echo "--- SIGTERM also leaves the firewall in place"
+before=$(fx_table_snapshot)
+fx_stop
+check "ruleset unchanged after SIGTERM" [ "$before" = "$(fx_table_snapshot)" ]
+check "fexynd logged that the firewall stays" grep -q "the firewall stays in place" "$FX_LOG"
+fx_start
+fx_wait_state connected
 echo "PASS $TEST_NAME"

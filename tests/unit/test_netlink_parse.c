@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The kernel messages fexynd reads: link events and nftables events. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "nft_monitor.h"
+#include "rtnl.h"
+
+#include <errno.h>
+#include <libmnl/libmnl.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/rtnetlink.h>
+#include <string.h>
+
+static char buf[8192];
+
+static struct nlmsghdr *link_msg(uint16_t type, unsigned flags, const char *name)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifinfomsg *ifi;
+
+	nlh->nlmsg_type = type;
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_index = 7;
+	ifi->ifi_flags = flags;
+	if (name)
+		mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	mnl_attr_put_u32(nlh, IFLA_MTU, 1420);
+	return nlh;
+}
+
+static void link_up_needs_up_and_running(void **state)
+{
+	struct fx_link l;
+
+	(void)state;
+	assert_int_equal(fx_rtnl_parse_link(link_msg(RTM_NEWLINK, IFF_UP | IFF_RUNNING, "wg0"), &l), 0);
+	assert_true(l.present);
+	assert_true(l.up);
+	assert_int_equal(l.ifindex, 7);
+	assert_string_equal(l.name, "wg0");
+	assert_int_equal(fx_rtnl_parse_link(link_msg(RTM_NEWLINK, IFF_UP, "wg0"), &l), 0);
+	assert_true(l.present);
+	assert_false(l.up);
+	assert_int_equal(fx_rtnl_parse_link(link_msg(RTM_DELLINK, IFF_UP | IFF_RUNNING, "wg0"), &l), 0);
+	assert_false(l.present);
+	assert_false(l.up);
+}
+
+static void link_messages_are_validated(void **state)
+{
+	struct fx_link l;
+	struct nlmsghdr *nlh;
+
+	(void)state;
+	assert_int_equal(fx_rtnl_parse_link(link_msg(RTM_NEWLINK, IFF_UP, "a-name-of-twenty-chars"), &l),
+			 -EBADMSG);
+	nlh = link_msg(RTM_NEWLINK, IFF_UP, "wg0");
+	nlh->nlmsg_len = NLMSG_LENGTH(2); /* shorter than the link header */
+	assert_int_equal(fx_rtnl_parse_link(nlh, &l), -EBADMSG);
+	/* A name attribute without its NUL is refused, not read past. */
+	nlh = link_msg(RTM_NEWLINK, IFF_UP, NULL);
+	mnl_attr_put(nlh, IFLA_IFNAME, 3, "wg0");
+	assert_int_equal(fx_rtnl_parse_link(nlh, &l), -EBADMSG);
+}
+
+static struct nlmsghdr *nft_msg(uint16_t type, uint8_t family, uint32_t pid, const char *table)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nfgenmsg *g;
+
+	nlh->nlmsg_type = (uint16_t)((NFNL_SUBSYS_NFTABLES << 8) | type);
+	nlh->nlmsg_pid = pid;
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->nfgen_family = family;
+	mnl_attr_put_strz(nlh, 1, table); /* NFTA_TABLE_NAME, NFTA_RULE_TABLE, ... */
+	return nlh;
+}
+
+static void nft_events_on_our_table_from_others_count(void **state)
+{
+	(void)state;
+	assert_true(fx_nft_event_touches_table(nft_msg(NFT_MSG_DELTABLE, NFPROTO_INET, 99, "fexyn"), 42));
+	assert_true(fx_nft_event_touches_table(nft_msg(NFT_MSG_DELRULE, NFPROTO_INET, 99, "fexyn"), 42));
+	/* Our own changes, other tables, other families: not tampering. */
+	assert_false(fx_nft_event_touches_table(nft_msg(NFT_MSG_DELTABLE, NFPROTO_INET, 42, "fexyn"), 42));
+	assert_false(fx_nft_event_touches_table(nft_msg(NFT_MSG_DELTABLE, NFPROTO_INET, 99, "fexyn_x"), 42));
+	assert_false(fx_nft_event_touches_table(nft_msg(NFT_MSG_DELTABLE, NFPROTO_IPV4, 99, "fexyn"), 42));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(link_up_needs_up_and_running),
+		cmocka_unit_test(link_messages_are_validated),
+		cmocka_unit_test(nft_events_on_our_table_from_others_count),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

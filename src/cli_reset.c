@@ -1,21 +1,80 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* fexyn reset: remove everything fexyn put in place, whatever its state. */
+/*
+ * fexyn reset [--state-dir DIR]: remove everything fexyn put in place. With
+ * the daemon running, it does the work. Without it — crashed, stopped — the
+ * kernel keeps the orphaned table blocking, so reset removes the table and
+ * the saved state itself: nobody is locked out of their own machine.
+ */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
+#include "ipc.h"
+#include "nft.h"
+#include "state.h"
+
+#define DEFAULT_STATE_DIR "/var/lib/fexyn"
+
+static int reset_without_daemon(const char *state_dir)
+{
+	struct fx_err err = { 0 };
+	int r = fx_nft_delete_table_once(&err);
+
+	if (r == -EPERM) {
+		fprintf(stderr, "fexyn reset: table inet fexyn belongs to a running fexynd that does not "
+				"answer on this socket; use its --socket, or stop it first\n");
+		return FX_EXIT_FAIL;
+	}
+	if (r < 0) {
+		fprintf(stderr, "fexyn reset: cannot remove table inet fexyn: %s\n", err.msg);
+		return FX_EXIT_FAIL;
+	}
+	r = fx_state_remove(state_dir);
+	if (r < 0) {
+		fprintf(stderr, "fexyn reset: removed the firewall, but not the saved state in %s: %s\n",
+			state_dir, strerror(-r));
+		return FX_EXIT_FAIL;
+	}
+	printf("fexynd is not running: removed table inet fexyn and the saved state in %s\n", state_dir);
+	return FX_EXIT_OK;
+}
+
+static int parse(int argc, char **argv, const char **state_dir)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--state-dir") == 0 && i + 1 < argc)
+			*state_dir = argv[++i];
+		else
+			return fx_cli_usage_error("reset", "unexpected argument '%s'", argv[i]);
+	}
+	return FX_EXIT_OK;
+}
 
 int cmd_reset(const struct fx_cli *cli, int argc, char **argv)
 {
-	char *reply, *body;
-	int r;
+	const char *state_dir = DEFAULT_STATE_DIR;
+	char *reply = NULL, *body;
+	struct fx_err err = { 0 };
+	size_t len;
+	int r = parse(argc, argv, &state_dir);
 
-	if (argc > 1)
-		return fx_cli_usage_error("reset", "unexpected argument '%s'", argv[1]);
-	r = fx_cli_call(cli, "reset", &reply, &body);
 	if (r != FX_EXIT_OK)
 		return r;
-	fx_cli_print_status(body, false);
+	r = fx_ipc_call(cli->socket_path, "reset", &reply, &len);
+	if (r == -ENOENT || r == -ECONNREFUSED)
+		return reset_without_daemon(state_dir);
+	if (r < 0) {
+		fprintf(stderr, "fexyn reset: cannot reach fexynd at %s: %s\n", cli->socket_path,
+			strerror(-r));
+		return FX_EXIT_FAIL;
+	}
+	r = fx_reply_split(reply, &body, &err);
+	if (r < 0)
+		fprintf(stderr, "fexyn reset: %s\n", err.msg);
+	else
+		fx_cli_print_status(body, false);
 	free(reply);
-	return FX_EXIT_OK;
+	return r < 0 ? FX_EXIT_FAIL : FX_EXIT_OK;
 }

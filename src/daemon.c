@@ -181,6 +181,13 @@ int fx_daemon_init(struct fx_daemon *d, const struct fx_daemon_config *cfg)
 	fx_settings_default(&d->settings);
 	d->since = time(NULL);
 
+	/* The socket first: a second daemon must stop before touching anything. */
+	d->listen_fd = listen_on(cfg->socket_path);
+	if (d->listen_fd < 0)
+		return d->listen_fd;
+	d->signal_fd = open_signals();
+	if (d->signal_fd < 0)
+		return fx_log_errno(d->signal_fd, "cannot set up signal handling");
 	r = open_kernel_sockets(d);
 	if (r < 0)
 		return r;
@@ -189,13 +196,6 @@ int fx_daemon_init(struct fx_daemon *d, const struct fx_daemon_config *cfg)
 	/* Adopts a table left by a previous run and refills it in one batch:
 	 * the table is never deleted on the way. */
 	fx_daemon_enforce(d, true);
-
-	d->signal_fd = open_signals();
-	if (d->signal_fd < 0)
-		return fx_log_errno(d->signal_fd, "cannot set up signal handling");
-	d->listen_fd = listen_on(cfg->socket_path);
-	if (d->listen_fd < 0)
-		return d->listen_fd;
 	d->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (d->epfd < 0)
 		return -errno;

@@ -21,7 +21,7 @@ static const struct {
 	{ "status", cmd_status, "[--json]  show the state, tunnel, endpoints and the live table" },
 	{ "rules", cmd_rules, "          show the live firewall rules (nft syntax)" },
 	{ "disconnect", cmd_disconnect, "     stop guarding and remove the firewall" },
-	{ "reset", cmd_reset, "          remove everything fexyn put in place" },
+	{ "reset", cmd_reset, "[--state-dir DIR]  remove everything fexyn put in place, even with fexynd stopped" },
 	{ "help", cmd_help, "           show this help" },
 };
 

@@ -198,10 +198,22 @@ static void set_comment(struct rule_builder *b, const char *why)
 	nftnl_udata_buf_free(ud);
 }
 
+/* An address is read at a family's offsets: never without checking the family. */
+static uint8_t rule_nfproto(const struct fx_rule *r)
+{
+	enum fx_set_id set = r->daddr_set != FX_SET_NONE ? r->daddr_set : r->saddr_set;
+
+	if (r->nfproto || set == FX_SET_NONE)
+		return r->nfproto;
+	return fx_set_family(set) == AF_INET6 ? NFPROTO_IPV6 : NFPROTO_IPV4;
+}
+
 static void add_matches(struct rule_builder *b, const struct fx_rule *r)
 {
-	if (r->nfproto)
-		match_meta_u8(b, NFT_META_NFPROTO, r->nfproto);
+	uint8_t nfproto = rule_nfproto(r);
+
+	if (nfproto)
+		match_meta_u8(b, NFT_META_NFPROTO, nfproto);
 	if (r->iif[0])
 		match_ifname(b, NFT_META_IIFNAME, r->iif);
 	if (r->oif[0])

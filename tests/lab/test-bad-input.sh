@@ -47,6 +47,13 @@ reply=$(head -c 100000 /dev/zero | tr '\0' 'x' | raw_request)
 echo "  socket <- 100000 bytes without a newline  ->  $reply"
 check "an overlong request gets an error reply" grep -q '^error .*longer than' <<<"$reply"
 
+rc=0
+ip netns exec "$NS_CLIENT" "$FEXYND_BIN" --socket "$FX_SOCK" --state-dir "$FX_STATE" \
+	2>"$LAB_TMP/second.log" || rc=$?
+echo "  a second fexynd on the same socket -> exit $rc: $(tail -n 1 "$LAB_TMP/second.log")"
+check "a second fexynd refuses to start" [ "$rc" -ne 0 ]
+check "and says why" grep -q "already listening" "$LAB_TMP/second.log"
+
 check "fexynd still runs" kill -0 "$FEXYND_PID"
 check_eq "still connected" "$(fx_state)" connected
 check "ruleset unchanged" [ "$before" = "$(fx_table_snapshot)" ]

@@ -74,4 +74,16 @@ check "ruleset unchanged after SIGTERM" [ "$before" = "$(fx_table_snapshot)" ]
 check "fexynd logged that the firewall stays" grep -q "the firewall stays in place" "$FX_LOG"
 fx_start
 fx_wait_state connected
+
+echo "--- fexyn reset works with the daemon dead"
+fx_kill9
+check "the orphaned table still blocks" ip netns exec "$NS_CLIENT" nft list table inet fexyn >/dev/null
+out=$(fx reset --state-dir "$FX_STATE")
+echo "  $out"
+check "no fexyn table after an offline reset" \
+	not ip netns exec "$NS_CLIENT" nft list table inet fexyn 2>/dev/null
+check "no saved state after an offline reset" not test -e "$FX_STATE/state"
+lab_client_tunnel_kill
+check "traffic flows without the tunnel: nothing is left blocking" \
+	ip netns exec "$NS_CLIENT" ping -c 1 -W 1 "$WEB" >/dev/null
 echo "PASS $TEST_NAME"

@@ -42,3 +42,21 @@ int fx_cli_usage_error(const char *verb, const char *fmt, ...)
 	fprintf(stderr, "\nTry 'fexyn help'.\n");
 	return FX_EXIT_USAGE;
 }
+
+int fx_cli_simple(const struct fx_cli *cli, const char *verb, int argc, char **argv, bool as_status)
+{
+	char *reply, *body;
+	int r;
+
+	if (argc > 1)
+		return fx_cli_usage_error(verb, "unexpected argument '%s'", argv[1]);
+	r = fx_cli_call(cli, verb, &reply, &body);
+	if (r != FX_EXIT_OK)
+		return r;
+	if (as_status)
+		fx_cli_print_status(body, false);
+	else
+		fputs(body, stdout);
+	free(reply);
+	return FX_EXIT_OK;
+}

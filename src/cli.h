@@ -16,6 +16,10 @@ int fx_cli_call(const struct fx_cli *cli, const char *request, char **reply, cha
 
 int fx_cli_usage_error(const char *verb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* A verb that takes no arguments: sends it, prints the reply body as a
+ * status (as_status) or verbatim. Returns an exit code. */
+int fx_cli_simple(const struct fx_cli *cli, const char *verb, int argc, char **argv, bool as_status);
+
 /* Prints a status body as text or JSON. */
 void fx_cli_print_status(char *body, bool json);
 

@@ -16,18 +16,12 @@ lab_on_teardown() { fx_teardown; }
 say() { printf '\n\033[1m%s\033[0m\n' "$*"; }
 
 run_flow() { # label
-	web_counters_reset
-	ip netns exec "$NS_CLIENT" "$FLOOD_BIN" --to "$WEB:9999" --rate 5000 --seconds 4 \
-		>"$LAB_TMP/flood.out" &
-	local flood=$!
-	for _ in $(seq 100); do
-		[ "$(web_counter tunnel)" -gt 2000 ] && break
-		sleep 0.05
-	done
+	flow_start 5000 4
+	flow_wait_tunnel 2000
 	echo "  killing the tunnel process (wireguard-go, pid $CLIENT_WG_PID) mid-flow"
 	lab_client_tunnel_kill
-	wait "$flood"
-	results+=("$(printf '%-16s %12s %24s' "$1" "$(web_counter tunnel)" "$(web_counter leak)")")
+	flow_finish >/dev/null
+	results+=("$(printf '%-16s %12s %24s' "$1" "$TUNNEL_COUNT" "$LEAK_COUNT")")
 }
 
 results=()

@@ -90,6 +90,42 @@ fx_table_snapshot() {
 			| if $dh then walk(if type == "object" then del(.handle) else . end) else . end'
 }
 
+# The usual start of a test: the lab, fexynd, the tunnel guarded and up.
+fx_lab_connected() {
+	lab_init
+	lab_up
+	fx_start
+	fx_guard_lab
+	fx_wait_state connected
+}
+
+# A UDP flow from the client to the web host, in the background.
+flow_start() { # rate seconds
+	web_counters_reset
+	ip netns exec "$NS_CLIENT" "$FLOOD_BIN" --to "$WEB:9999" --rate "$1" --seconds "$2" \
+		>"$LAB_TMP/flow.out" &
+	FLOW_PID=$!
+}
+
+# Polls (≤ 5 s) until the web host has counted more than $1 packets via the tunnel.
+flow_wait_tunnel() {
+	for _ in $(seq 100); do
+		[ "$(web_counter tunnel)" -gt "$1" ] && return 0
+		sleep 0.05
+	done
+	echo "the flow did not reach the web host through the tunnel" >&2
+	return 1
+}
+
+# Waits for the flow to end; leaves FLOW_OUT, TUNNEL_COUNT and LEAK_COUNT.
+flow_finish() {
+	wait "$FLOW_PID"
+	FLOW_OUT=$(cat "$LAB_TMP/flow.out")
+	TUNNEL_COUNT=$(web_counter tunnel)
+	LEAK_COUNT=$(web_counter leak)
+	echo "  flow: $FLOW_OUT; at the web host: tunnel=$TUNNEL_COUNT leak=$LEAK_COUNT"
+}
+
 fx_teardown() {
 	fx_kill9
 }

@@ -23,11 +23,7 @@ raw_request() {
 	ip netns exec "$NS_CLIENT" timeout 5 "$SOCKPIPE_BIN" "$FX_SOCK"
 }
 
-lab_init
-lab_up
-fx_start
-fx_guard_lab
-fx_wait_state connected
+fx_lab_connected
 before=$(fx_table_snapshot)
 
 expect_error 2 "missing port" guard --tunnel wg0 --endpoint 198.51.100.10

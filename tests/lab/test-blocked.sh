@@ -9,11 +9,7 @@ source "$here/netlab.sh"
 source "$here/fexyn-lab.sh"
 lab_on_teardown() { fx_teardown; }
 
-lab_init
-lab_up
-fx_start
-fx_guard_lab
-fx_wait_state connected
+fx_lab_connected
 fx_stop
 
 echo "--- the state file is damaged while fexynd is down"

@@ -36,11 +36,7 @@ server_reset() {
 	ip netns exec "$NS_VPN" nft reset counter inet probe to_endpoint >/dev/null
 }
 
-lab_init
-lab_up
-fx_start
-fx_guard_lab
-fx_wait_state connected
+fx_lab_connected
 server_counter_up
 
 echo "--- loopback and LAN while connected"

@@ -15,11 +15,7 @@ lab_on_teardown() {
 	fx_teardown
 }
 
-lab_init
-lab_up
-fx_start
-fx_guard_lab
-fx_wait_state connected
+fx_lab_connected
 before=$(fx_table_snapshot)
 before_rules=$(fx_table_snapshot --no-handles)
 
@@ -33,18 +29,12 @@ check "table now orphaned, still loaded" \
 	ip netns exec "$NS_CLIENT" nft list table inet fexyn >/dev/null
 
 echo "--- traffic, then the tunnel dies, while no daemon runs"
-web_counters_reset
-ip netns exec "$NS_CLIENT" "$FLOOD_BIN" --to "$WEB:9999" --rate 5000 --seconds 3 >"$LAB_TMP/flood.out" &
-flood=$!
-for _ in $(seq 100); do
-	[ "$(web_counter tunnel)" -gt 1000 ] && break
-	sleep 0.05
-done
+flow_start 5000 3
+flow_wait_tunnel 1000
 lab_client_tunnel_kill
-wait "$flood"
-echo "  flood: $(cat "$LAB_TMP/flood.out")"
-check_gt "traffic went through the tunnel" "$(web_counter tunnel)" 1000
-check_eq "packets with the client's real address" "$(web_counter leak)" 0
+flow_finish
+check_gt "traffic went through the tunnel" "$TUNNEL_COUNT" 1000
+check_eq "packets with the client's real address" "$LEAK_COUNT" 0
 
 echo "--- tunnel back, daemon restarted"
 lab_client_tunnel_up

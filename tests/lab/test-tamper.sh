@@ -13,29 +13,22 @@ lab_on_teardown() { fx_teardown; }
 
 in_client() { ip netns exec "$NS_CLIENT" "$@"; }
 
-lab_init
-lab_up
-fx_start
-fx_guard_lab
-fx_wait_state connected
+fx_lab_connected
 before=$(fx_table_snapshot)
 
 echo "--- tunnel down, then tampering, with a flood trying to leak"
 lab_client_tunnel_kill
 fx_wait_state reconnecting
 before=$(fx_table_snapshot)
-web_counters_reset
-in_client "$FLOOD_BIN" --to "$WEB:9999" --rate 5000 --seconds 2 >"$LAB_TMP/flood.out" &
-flood=$!
+flow_start 5000 2
 check "nft flush ruleset leaves the table" in_client nft flush ruleset
 check "nft delete table is refused" not in_client nft delete table inet fexyn 2>/dev/null
 check "nft flush table is refused" not in_client nft flush table inet fexyn 2>/dev/null
 check "adding a rule to the table is refused" \
 	not in_client nft add rule inet fexyn output accept 2>/dev/null
-wait "$flood"
-echo "  flood: $(cat "$LAB_TMP/flood.out")"
+flow_finish
 check "ruleset unchanged" [ "$before" = "$(fx_table_snapshot)" ]
-check_eq "packets with the client's real address" "$(web_counter leak)" 0
+check_eq "packets with the client's real address" "$LEAK_COUNT" 0
 check_eq "status still reports fexynd as owner" "$(fx status --json | jq -r .table_owner)" fexynd
 
 echo "--- without the owner flag: fexynd restores a deleted table"

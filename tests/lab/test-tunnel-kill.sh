@@ -15,37 +15,21 @@ source "$here/netlab.sh"
 source "$here/fexyn-lab.sh"
 lab_on_teardown() { fx_teardown; }
 
-# Floods the web host from the client, kills the tunnel once traffic flows
-# through it, and leaves the counts in $tunnel, $leak and $flood_out.
-flood_and_kill_tunnel() {
-	web_counters_reset
-	ip netns exec "$NS_CLIENT" "$FLOOD_BIN" --to "$WEB:9999" --rate 5000 --seconds 4 \
-		>"$LAB_TMP/flood.out" &
-	local flood=$!
-	for _ in $(seq 100); do
-		[ "$(web_counter tunnel)" -gt 1000 ] && break
-		sleep 0.05
-	done
+# Kills the tunnel in the middle of a 5,000 packets/s flow to the web host.
+flow_and_kill_tunnel() {
+	flow_start 5000 4
+	flow_wait_tunnel 1000
 	lab_client_tunnel_kill
-	wait "$flood"
-	tunnel=$(web_counter tunnel)
-	leak=$(web_counter leak)
-	flood_out=$(cat "$LAB_TMP/flood.out")
-	echo "  flood: $flood_out; at the web host: tunnel=$tunnel leak=$leak"
+	flow_finish
 }
 
-lab_init
-lab_up
-fx_start
-
 echo "--- with fexyn"
-fx_guard_lab
-fx_wait_state connected
+fx_lab_connected
 fx status
-flood_and_kill_tunnel
-check_gt "packets arrived through the tunnel before the kill" "$tunnel" 1000
-check_eq "packets with the client's real address" "$leak" 0
-check "the flow kept trying after the kill (sends refused)" grep -Eq 'failed=[1-9]' <<<"$flood_out"
+flow_and_kill_tunnel
+check_gt "packets arrived through the tunnel before the kill" "$TUNNEL_COUNT" 1000
+check_eq "packets with the client's real address" "$LEAK_COUNT" 0
+check "the flow kept trying after the kill (sends refused)" grep -Eq 'failed=[1-9]' <<<"$FLOW_OUT"
 fx_wait_state reconnecting
 check_eq "table still owned by fexynd" "$(fx status --json | jq -r .table_owner)" fexynd
 
@@ -54,6 +38,6 @@ fx disconnect >/dev/null
 check_eq "no fexyn table after disconnect" \
 	"$(ip netns exec "$NS_CLIENT" nft list tables | grep -c fexyn || true)" 0
 lab_client_tunnel_up
-flood_and_kill_tunnel
-check_gt "without fexyn the kill leaks" "$leak" 0
-echo "PASS $TEST_NAME: 0 leaked with fexyn; $leak leaked without"
+flow_and_kill_tunnel
+check_gt "without fexyn the kill leaks" "$LEAK_COUNT" 0
+echo "PASS $TEST_NAME: 0 leaked with fexyn; $LEAK_COUNT leaked without"

@@ -13,16 +13,18 @@ static int cmd_help(const struct fx_cli *cli, int argc, char **argv);
 static const struct {
 	const char *name;
 	int (*fn)(const struct fx_cli *cli, int argc, char **argv);
+	const char *args;
 	const char *help;
 } verbs[] = {
 	{ "guard", cmd_guard,
-	  "--tunnel IFACE --endpoint ADDR:PORT[/udp|/tcp] [--endpoint ...] [--fwmark MARK] [--dns ADDR ...]\n"
-	  "                block everything outside the tunnel IFACE, except its packets to the endpoints" },
-	{ "status", cmd_status, "[--json]  show the state, tunnel, endpoints and the live table" },
-	{ "rules", cmd_rules, "          show the live firewall rules (nft syntax)" },
-	{ "disconnect", cmd_disconnect, "     stop guarding and remove the firewall" },
-	{ "reset", cmd_reset, "[--state-dir DIR]  remove everything fexyn put in place, even with fexynd stopped" },
-	{ "help", cmd_help, "           show this help" },
+	  "--tunnel IFACE --endpoint ADDR:PORT[/udp|/tcp] [--endpoint ...] [--fwmark MARK] [--dns ADDR ...]",
+	  "block everything outside the tunnel IFACE but its packets to the endpoints" },
+	{ "status", cmd_status, "[--json]", "show the state, tunnel, endpoints and the live table" },
+	{ "rules", cmd_rules, "", "show the live firewall rules (nft syntax)" },
+	{ "disconnect", cmd_disconnect, "", "stop guarding and remove the firewall" },
+	{ "reset", cmd_reset, "[--state-dir DIR]",
+	  "remove everything fexyn put in place, even with fexynd stopped" },
+	{ "help", cmd_help, "", "show this help" },
 };
 
 static int cmd_help(const struct fx_cli *cli, int argc, char **argv)
@@ -31,7 +33,8 @@ static int cmd_help(const struct fx_cli *cli, int argc, char **argv)
 	printf("Usage: fexyn [--socket PATH] COMMAND [ARGS]\n\n"
 	       "A VPN kill switch in the kernel's firewall. Commands:\n");
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		printf("  %s %s\n", verbs[i].name, verbs[i].help);
+		printf("  %s%s%s\n      %s\n", verbs[i].name, *verbs[i].args ? " " : "", verbs[i].args,
+		       verbs[i].help);
 	printf("\nThe socket defaults to $FEXYN_SOCKET, else " DEFAULT_SOCKET ".\n"
 	       "Exit status: 0 done, 1 refused or failed, 2 usage error.\n");
 	return 0;

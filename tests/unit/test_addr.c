@@ -8,6 +8,8 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "addr.h"
@@ -120,6 +122,54 @@ static void prefixes_parse_with_and_without_length(void **state)
 	assert_int_equal(fx_prefix_parse("10.0.0.0/", &p, &err), -EINVAL);
 }
 
+/* An endpoint-like text: numbers that may be out of range, v4 or v6, a
+ * protocol that may be wrong, and sometimes one character changed. */
+static void random_endpoint(unsigned *seed, char *text, size_t len)
+{
+	static const char *const protos[] = { "", "/udp", "/tcp", "/sctp", "/" };
+	static const char mutations[] = "0123456789:.[]/abcdefx ";
+	const char *proto = protos[rand_r(seed) % 5];
+	int port = rand_r(seed) % 70000;
+
+	if (rand_r(seed) % 2)
+		snprintf(text, len, "%d.%d.%d.%d:%d%s", rand_r(seed) % 300, rand_r(seed) % 256,
+			 rand_r(seed) % 256, rand_r(seed) % 256, port, proto);
+	else
+		snprintf(text, len, "[%x:%x::%x]:%d%s", rand_r(seed) % 0x10000, rand_r(seed) % 0x10000,
+			 rand_r(seed) % 0x20000, port, proto);
+	if (rand_r(seed) % 3 == 0 && strlen(text) > 0)
+		text[(size_t)rand_r(seed) % strlen(text)] = mutations[rand_r(seed) % (int)(sizeof(mutations) - 1)];
+}
+
+/* Never a crash; whatever is accepted formats back to text that parses to the
+ * same endpoint; and the generator really exercises both outcomes. */
+static void endpoint_survives_random_text(void **state)
+{
+	unsigned seed = 5;
+	int accepted = 0, refused = 0;
+	char text[64];
+
+	(void)state;
+	for (int round = 0; round < 20000; round++) {
+		struct fx_endpoint e, again;
+		char out[FX_ENDPOINT_STRLEN];
+
+		random_endpoint(&seed, text, sizeof(text));
+		if (fx_endpoint_parse(text, &e, NULL) < 0) {
+			refused++;
+			continue;
+		}
+		accepted++;
+		assert_true(e.port >= 1);
+		assert_true(e.proto == IPPROTO_UDP || e.proto == IPPROTO_TCP);
+		fx_endpoint_format(&e, out, sizeof(out));
+		assert_int_equal(fx_endpoint_parse(out, &again, NULL), 0);
+		assert_memory_equal(&e, &again, sizeof(e));
+	}
+	assert_true(accepted > 2000);
+	assert_true(refused > 2000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -129,6 +179,7 @@ int main(void)
 		cmocka_unit_test(ifname_limits_follow_the_kernel),
 		cmocka_unit_test(fwmark_accepts_decimal_and_hex),
 		cmocka_unit_test(prefixes_parse_with_and_without_length),
+		cmocka_unit_test(endpoint_survives_random_text),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -81,6 +82,53 @@ static void reply_split_reads_ok_and_errors(void **state)
 	assert_int_equal(fx_reply_split(junk, &body, &err), -EPROTO);
 }
 
+/* Request-like text: words that are key=value or not, joined by spaces, with
+ * now and then a byte from anywhere. */
+static size_t random_request(unsigned *seed, char *buf, size_t cap)
+{
+	static const char *const words[] = { "guard", "status", "tunnel=wg0", "endpoint=1.2.3.4:5",
+					     "=x", "dns=", "junk", "a=b=c", "" };
+	size_t len = 0;
+	int n = 1 + rand_r(seed) % 8;
+
+	for (int i = 0; i < n && len + 32 < cap; i++) {
+		const char *w = words[rand_r(seed) % 9];
+
+		len += (size_t)snprintf(buf + len, cap - len, "%s%s", i ? " " : "", w);
+	}
+	if (len && rand_r(seed) % 4 == 0)
+		buf[(size_t)rand_r(seed) % len] = (char)(rand_r(seed) % 256);
+	return len;
+}
+
+/* Never a crash; what is accepted is clean; both outcomes are exercised. */
+static void request_survives_random_input(void **state)
+{
+	unsigned seed = 11;
+	int accepted = 0, refused = 0;
+	char text[512];
+
+	(void)state;
+	for (int round = 0; round < 20000; round++) {
+		size_t len = random_request(&seed, text, sizeof(text));
+		struct fx_err err = { 0 };
+
+		if (fx_request_parse(text, len, &req, &err) < 0) {
+			assert_true(err.msg[0] != '\0');
+			refused++;
+			continue;
+		}
+		accepted++;
+		assert_null(strchr(req.verb, ' '));
+		for (size_t a = 0; a < req.n_args; a++) {
+			assert_true(req.args[a].key[0] != '\0');
+			assert_null(strchr(req.args[a].key, '='));
+		}
+	}
+	assert_true(accepted > 2000);
+	assert_true(refused > 2000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -88,6 +136,7 @@ int main(void)
 		cmocka_unit_test(request_rejects_garbage),
 		cmocka_unit_test(request_bounds_the_word_count),
 		cmocka_unit_test(reply_split_reads_ok_and_errors),
+		cmocka_unit_test(request_survives_random_input),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

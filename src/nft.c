@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "nft.h"
+#include "nlbuf.h"
 
 #include <errno.h>
 #include <libmnl/libmnl.h>
@@ -75,7 +76,7 @@ static void ext_ack_message(const struct nlmsghdr *nlh, struct fx_err *err, int 
 static int read_acks(struct fx_nft *nft, const struct fx_batch *b, uint16_t *failed_type,
 		     struct fx_err *err)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE * 4];
+	char buf[FX_NL_BUF * 4];
 	int first = 0;
 	uint32_t seen = 0;
 
@@ -168,7 +169,7 @@ int fx_nft_apply(struct fx_nft *nft, const struct fx_ruleset *rs, struct fx_err 
  */
 static bool probe_table_flags(struct fx_nft *nft)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
+	char buf[FX_NL_BUF] = { 0 }; /* no stack bytes in attribute padding */
 	struct mnl_nlmsg_batch *batch = mnl_nlmsg_batch_start(buf, sizeof(buf));
 	struct nftnl_table *t = nftnl_table_alloc();
 	char name[32];
@@ -259,7 +260,7 @@ static int table_info_cb(const struct nlmsghdr *nlh, void *data)
 
 int fx_nft_table_info(struct fx_nft *nft, struct fx_table_info *info)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
+	char buf[FX_NL_BUF] = { 0 };
 	struct nftnl_table *t = nftnl_table_alloc();
 	struct nlmsghdr *nlh;
 	uint32_t seq = nft->seq++;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "nft_monitor.h"
+#include "nlbuf.h"
 #include "nft_rule.h"
 
 #include <errno.h>
@@ -53,7 +54,7 @@ bool fx_nft_event_touches_table(const struct nlmsghdr *nlh, uint32_t our_portid)
 
 int fx_nft_monitor_read(int fd, uint32_t our_portid, bool *touched)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE * 2];
+	char buf[FX_NL_BUF * 2];
 
 	*touched = false;
 	for (;;) {

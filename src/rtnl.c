@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "rtnl.h"
+#include "nlbuf.h"
 
 #include <errno.h>
 #include <libmnl/libmnl.h>
@@ -69,7 +70,7 @@ static int get_link_cb(const struct nlmsghdr *nlh, void *data)
 
 int fx_rtnl_get_link(const char *name, struct fx_link *out)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
+	char buf[FX_NL_BUF] = { 0 };
 	struct mnl_socket *nl = mnl_socket_open(NETLINK_ROUTE);
 	struct nlmsghdr *nlh;
 	struct ifinfomsg *ifi;
@@ -112,7 +113,7 @@ out:
 
 int fx_rtnl_read_events(int fd, const char *name, int ifindex, bool *changed)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE * 2];
+	char buf[FX_NL_BUF * 2];
 
 	*changed = false;
 	for (;;) {

@@ -229,10 +229,16 @@ static void add_endpoints(struct builder *b, const struct fx_guard *g)
 
 static void add_tunnel(struct builder *b, const struct fx_guard *g)
 {
+	struct fx_rule *r;
+
 	set_if(rule(b, FX_CHAIN_OUTPUT, FX_ACCEPT, "into the tunnel")->oif, g->tunnel);
 	set_if(rule(b, FX_CHAIN_INPUT, FX_ACCEPT, "from the tunnel")->iif, g->tunnel);
 	set_if(rule(b, FX_CHAIN_FORWARD, FX_ACCEPT, "forwarded into the tunnel")->oif, g->tunnel);
-	set_if(rule(b, FX_CHAIN_FORWARD, FX_ACCEPT, "forwarded from the tunnel")->iif, g->tunnel);
+	/* Only replies: a packet from the tunnel routed out of the physical
+	 * interface would leave outside the tunnel. */
+	r = rule(b, FX_CHAIN_FORWARD, FX_ACCEPT, "replies forwarded from the tunnel");
+	set_if(r->iif, g->tunnel);
+	r->ct_established = true;
 }
 
 /* DHCP and neighbour discovery keep the physical link alive while blocked. */
@@ -326,9 +332,10 @@ int fx_policy_compile(const struct fx_policy_input *in, struct fx_ruleset *out)
 		out->sets[FX_SET_ENDPOINTS4].n = out->sets[FX_SET_ENDPOINTS6].n = 0;
 	add_loopback(&b);
 	add_input_established(&b);
-	add_dns(&b, in->guard, tunnel_up);
+	/* The tunnel's own packets first: its endpoint may listen on udp/53. */
 	if (guarded)
 		add_endpoints(&b, in->guard);
+	add_dns(&b, in->guard, tunnel_up);
 	if (tunnel_up)
 		add_tunnel(&b, in->guard);
 	add_link_services(&b);

@@ -262,6 +262,38 @@ static void forwarded_traffic_leaves_through_the_tunnel_or_not_at_all(void **sta
 	assert_int_equal(forward(f, "docker0", "eth0", "172.17.0.2", WEB), FX_DROP);
 }
 
+/* Providers offer WireGuard on udp/53 to get through strict networks: the
+ * tunnel's own packets must pass before DNS is refused. */
+static void endpoint_on_the_dns_port_still_connects(void **state)
+{
+	struct fixture *f = *state;
+	struct fx_err err;
+
+	memset(&f->guard, 0, sizeof(f->guard));
+	fx_guard_set(&f->guard, "tunnel", "wg0", &err);
+	fx_guard_set(&f->guard, "endpoint", SERVER ":53", &err);
+	fx_guard_set(&f->guard, "fwmark", "51820", &err);
+	compile(f, FX_STATE_CONNECTING);
+	assert_int_equal(out_udp(f, "eth0", SERVER, 53, MARK), FX_ACCEPT);
+	/* A program's own DNS query to the same address and port is still refused. */
+	assert_int_equal(out_udp(f, "eth0", SERVER, 53, 0), FX_REJECT);
+	assert_int_equal(out_udp(f, "eth0", ROUTER, 53, MARK), FX_REJECT);
+}
+
+/* Packets that come in through the tunnel must not be routed out of the
+ * physical interface; only replies to what we sent through it come back. */
+static void tunnel_traffic_is_not_forwarded_around_the_tunnel(void **state)
+{
+	struct fixture *f = compile(*state, FX_STATE_CONNECTED);
+	struct test_pkt reply = { .chain = FX_CHAIN_FORWARD, .iif = "wg0", .oif = "docker0",
+				  .l4proto = IPPROTO_UDP, .sport = 9, .dport = 40000, .established = true,
+				  .saddr = WEB, .daddr = "172.17.0.2" };
+
+	assert_int_equal(forward(f, "wg0", "eth0", WEB, "203.0.113.7"), FX_DROP);
+	assert_int_equal(forward(f, "wg0", "docker0", WEB, "172.17.0.2"), FX_DROP);
+	assert_int_equal(test_eval(&f->rs, &reply), FX_ACCEPT);
+}
+
 static void input_accepts_replies_and_the_endpoint_only(void **state)
 {
 	struct fixture *f = compile(*state, FX_STATE_CONNECTING);
@@ -325,6 +357,8 @@ int main(void)
 		T(lan_block_setting_closes_the_lan),
 		T(loopback_dhcp_and_ndp_always_work),
 		T(forwarded_traffic_leaves_through_the_tunnel_or_not_at_all),
+		T(endpoint_on_the_dns_port_still_connects),
+		T(tunnel_traffic_is_not_forwarded_around_the_tunnel),
 		T(input_accepts_replies_and_the_endpoint_only),
 		T(rules_carry_a_reason_and_a_final_reject),
 		T(too_many_resolvers_and_endpoints_still_fit),

@@ -100,40 +100,6 @@ static int parse_guard(const struct fx_request *req, struct fx_guard *g, struct 
 	return r;
 }
 
-/*
- * The state file is written before the firewall changes: if we die in
- * between, the restarted daemon installs what was asked, never less.
- */
-static void cmd_guard(struct fx_daemon *d, const struct fx_request *req, struct fx_reply *reply)
-{
-	struct fx_guard g;
-	int r = parse_guard(req, &g, reply);
-
-	if (r < 0)
-		return;
-	r = fx_state_save(d->cfg.state_dir, &g);
-	if (r < 0) {
-		fx_reply_error(reply, "cannot save state in %s: %s; nothing changed", d->cfg.state_dir,
-			       strerror(-r));
-		return;
-	}
-	d->guard = g;
-	d->guarding = true;
-	d->block_reason[0] = '\0';
-	d->state_file_corrupt = false;
-	if (strcmp(d->link.name, g.tunnel) != 0)
-		d->ever_connected = false;
-	fx_daemon_refresh_link(d);
-	log_info("guarding %s", g.tunnel);
-	r = fx_daemon_enforce(d, true);
-	if (r < 0) {
-		fx_reply_error(reply, "cannot install the firewall (%s); the machine is blocked",
-			       d->apply_error);
-		return;
-	}
-	status_lines(d, reply);
-}
-
 /* Keeps a corrupt state file as evidence, out of the way of the next start. */
 static int set_aside_state(struct fx_daemon *d)
 {
@@ -149,6 +115,41 @@ static int set_aside_state(struct fx_daemon *d)
 	log_info("kept the unreadable state file as %s", to);
 	d->state_file_corrupt = false;
 	return 0;
+}
+
+/*
+ * The state file is written before the firewall changes: if we die in
+ * between, the restarted daemon installs what was asked, never less.
+ */
+static void cmd_guard(struct fx_daemon *d, const struct fx_request *req, struct fx_reply *reply)
+{
+	struct fx_guard g;
+	int r = parse_guard(req, &g, reply);
+
+	if (r < 0)
+		return;
+	r = d->state_file_corrupt ? set_aside_state(d) : 0;
+	if (r == 0)
+		r = fx_state_save(d->cfg.state_dir, &g);
+	if (r < 0) {
+		fx_reply_error(reply, "cannot save state in %s: %s; nothing changed", d->cfg.state_dir,
+			       strerror(-r));
+		return;
+	}
+	d->guard = g;
+	d->guarding = true;
+	d->block_reason[0] = '\0';
+	if (strcmp(d->link.name, g.tunnel) != 0)
+		d->ever_connected = false;
+	fx_daemon_refresh_link(d);
+	log_info("guarding %s", g.tunnel);
+	r = fx_daemon_enforce(d, true);
+	if (r < 0) {
+		fx_reply_error(reply, "cannot install the firewall (%s); the machine is blocked",
+			       d->apply_error);
+		return;
+	}
+	status_lines(d, reply);
 }
 
 static void open_up(struct fx_daemon *d, struct fx_reply *reply, const char *verb)
@@ -190,7 +191,6 @@ static void cmd_rules(struct fx_daemon *d, const struct fx_request *req, struct 
 	size_t len = 0;
 	int r;
 
-	(void)d;
 	if (refuse_args(req, reply) < 0)
 		return;
 	r = fx_nft_show(&text, &len);

@@ -35,7 +35,18 @@ out=$(ip netns exec "$NS_CLIENT" "$FLOOD_BIN" --to "$VPN_EP:$VPN_PORT" --rate 10
 check "even marked packets to the endpoint are refused" grep -Eq 'sent=0 ' <<<"$out"
 check "the LAN host answers" ip netns exec "$NS_CLIENT" ping -c 1 -W 1 "$LAN_HOST" >/dev/null
 
-echo "--- disconnect opens up and keeps the evidence"
+echo "--- a new guard replaces the damaged state, and keeps it aside"
+fx_guard_lab >/dev/null
+fx_wait_state connected
+check "the damaged file was kept aside" cmp -s "$(ls "$FX_STATE"/state.corrupt-* | head -n 1)" "$LAB_TMP/damaged"
+check "the new state is readable" grep -q "^endpoint=$VPN_EP:$VPN_PORT/udp$" "$FX_STATE/state"
+
+echo "--- damaged again; disconnect opens up and keeps the evidence"
+fx_stop
+rm -f "$FX_STATE"/state.corrupt-*
+cp "$LAB_TMP/damaged" "$FX_STATE/state"
+fx_start
+fx_wait_state blocked
 fx disconnect >/dev/null
 check_eq "state after disconnect" "$(fx_state)" disconnected
 check "no fexyn table" not ip netns exec "$NS_CLIENT" nft list table inet fexyn 2>/dev/null

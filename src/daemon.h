@@ -44,8 +44,8 @@ struct fx_daemon {
 
 	enum fx_state state;
 	time_t since;
-	char block_reason[512]; /* sticky: only disconnect, reset or a new guard clear it */
-	char apply_error[512];  /* the last failed transaction; retried on the next event */
+	char block_reason[640]; /* sticky: only disconnect, reset or a new guard clear it */
+	char apply_error[640];  /* the last failed transaction; retried on the next event */
 	bool state_file_corrupt;
 
 	bool stopping;

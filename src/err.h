@@ -9,7 +9,7 @@
 #include <stddef.h>
 
 struct fx_err {
-	char msg[256];
+	char msg[512];
 };
 
 /* Formats the message into err (if non-NULL) and returns -EINVAL. */

@@ -241,6 +241,26 @@ static void add_tunnel(struct builder *b, const struct fx_guard *g)
 	r->ct_established = true;
 }
 
+/*
+ * Before the handshake, only fexynd's echo probes may enter the tunnel: they
+ * start the handshake and show the server answers. Inside the tunnel they
+ * are encrypted to the server, so they leak nothing.
+ */
+static void add_tunnel_probes(struct builder *b, const struct fx_guard *g)
+{
+	struct fx_rule *r = rule(b, FX_CHAIN_OUTPUT, FX_ACCEPT, "probes into the tunnel");
+
+	set_if(r->oif, g->tunnel);
+	r->nfproto = NFPROTO_IPV4;
+	r->l4proto = IPPROTO_ICMP;
+	r = rule(b, FX_CHAIN_OUTPUT, FX_ACCEPT, "probes into the tunnel");
+	set_if(r->oif, g->tunnel);
+	r->nfproto = NFPROTO_IPV6;
+	r->l4proto = IPPROTO_ICMPV6;
+	r->match_icmp6_type = true;
+	r->icmp6_lo = r->icmp6_hi = 128; /* echo request */
+}
+
 /* DHCP and neighbour discovery keep the physical link alive while blocked. */
 static void add_link_services(struct builder *b)
 {
@@ -338,6 +358,8 @@ int fx_policy_compile(const struct fx_policy_input *in, struct fx_ruleset *out)
 	add_dns(&b, in->guard, tunnel_up);
 	if (tunnel_up)
 		add_tunnel(&b, in->guard);
+	else if (guarded)
+		add_tunnel_probes(&b, in->guard);
 	add_link_services(&b);
 	if (in->settings.allow_lan)
 		add_lan(&b);

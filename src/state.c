@@ -86,7 +86,7 @@ static int path_of(const char *dir, const char *name, char *buf, size_t len)
 	return (n < 0 || (size_t)n >= len) ? -ENAMETOOLONG : 0;
 }
 
-static int read_file(const char *path, char *buf, size_t cap, size_t *len)
+int fx_file_read(const char *path, char *buf, size_t cap, size_t *len)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	size_t total = 0;
@@ -125,7 +125,7 @@ int fx_state_load(const char *dir, struct fx_guard *g, struct fx_err *err)
 	buf = malloc(FX_STATE_MAX_SIZE);
 	if (!buf)
 		return -ENOMEM;
-	r = read_file(path, buf, FX_STATE_MAX_SIZE, &len);
+	r = fx_file_read(path, buf, FX_STATE_MAX_SIZE, &len);
 	if (r == -ENOENT)
 		r = 0;
 	else if (r == -EFBIG)
@@ -168,19 +168,15 @@ static int fsync_dir(const char *dir)
 	return r;
 }
 
-int fx_state_save(const char *dir, const struct fx_guard *g)
+int fx_file_save(const char *dir, const char *name, const char *text)
 {
 	char path[4096], tmp[4096];
-	char text[8192];
 	int fd, r;
 
-	r = fx_state_format(g, text, sizeof(text));
-	if (r < 0)
-		return r;
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return -errno;
-	if (path_of(dir, FX_STATE_FILE, path, sizeof(path)) < 0 ||
-	    path_of(dir, FX_STATE_FILE ".tmp", tmp, sizeof(tmp)) < 0)
+	if (path_of(dir, name, path, sizeof(path)) < 0 || snprintf(tmp, sizeof(tmp), "%s.tmp", path) >=
+								   (int)sizeof(tmp))
 		return -ENAMETOOLONG;
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
@@ -199,14 +195,27 @@ int fx_state_save(const char *dir, const struct fx_guard *g)
 	return r;
 }
 
-int fx_state_remove(const char *dir)
+int fx_state_save(const char *dir, const struct fx_guard *g)
+{
+	char text[8192];
+	int r = fx_state_format(g, text, sizeof(text));
+
+	return r < 0 ? r : fx_file_save(dir, FX_STATE_FILE, text);
+}
+
+int fx_file_remove(const char *dir, const char *name)
 {
 	char path[4096];
-	int r = path_of(dir, FX_STATE_FILE, path, sizeof(path));
+	int r = path_of(dir, name, path, sizeof(path));
 
 	if (r < 0)
 		return r;
 	if (unlink(path) < 0)
 		return errno == ENOENT ? 0 : -errno;
 	return fsync_dir(dir);
+}
+
+int fx_state_remove(const char *dir)
+{
+	return fx_file_remove(dir, FX_STATE_FILE);
 }

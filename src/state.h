@@ -19,3 +19,8 @@ int fx_state_format(const struct fx_guard *g, char *buf, size_t len);
 int fx_state_load(const char *dir, struct fx_guard *g, struct fx_err *err);
 int fx_state_save(const char *dir, const struct fx_guard *g);
 int fx_state_remove(const char *dir);
+
+/* The atomic file primitives, shared with the connect state. */
+int fx_file_read(const char *path, char *buf, size_t cap, size_t *len); /* -EFBIG when full */
+int fx_file_save(const char *dir, const char *name, const char *text);
+int fx_file_remove(const char *dir, const char *name);

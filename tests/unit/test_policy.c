@@ -130,6 +130,32 @@ static void connecting_allows_only_marked_endpoint_packets(void **state)
 	assert_int_equal(out_udp(f, "wg0", WEB, 9999, 0), FX_REJECT);
 }
 
+/* The probes that start the handshake may enter the tunnel; nothing else may. */
+static void connecting_lets_only_probes_into_the_tunnel(void **state)
+{
+	struct fixture *f = compile(*state, FX_STATE_CONNECTING);
+	struct test_pkt echo = { .chain = FX_CHAIN_OUTPUT, .oif = "wg0", .l4proto = IPPROTO_ICMP,
+				 .saddr = "10.66.0.2", .daddr = "10.66.0.1" };
+
+	assert_int_equal(test_eval(&f->rs, &echo), FX_ACCEPT);
+	/* The same echo around the tunnel, to a host that is not on the LAN. */
+	echo.oif = "eth0";
+	echo.daddr = WEB;
+	assert_int_equal(test_eval(&f->rs, &echo), FX_REJECT);
+	echo.oif = "wg0";
+	echo.l4proto = IPPROTO_ICMPV6;
+	echo.icmp6_type = 128;
+	echo.saddr = "2001:db8:66::2";
+	echo.daddr = "2001:db8:66::1";
+	assert_int_equal(test_eval(&f->rs, &echo), FX_ACCEPT);
+	echo.icmp6_type = 1; /* not an echo request */
+	assert_int_equal(test_eval(&f->rs, &echo), FX_REJECT);
+	/* Blocked (no guard in force): not even probes. */
+	compile(f, FX_STATE_BLOCKED);
+	echo.icmp6_type = 128;
+	assert_int_equal(test_eval(&f->rs, &echo), FX_REJECT);
+}
+
 static void reconnecting_is_as_closed_as_connecting(void **state)
 {
 	struct fixture *f = compile(*state, FX_STATE_RECONNECTING);
@@ -348,6 +374,7 @@ int main(void)
 		T(lockdown_blocks_while_disconnected),
 		T(connecting_allows_only_marked_endpoint_packets),
 		T(reconnecting_is_as_closed_as_connecting),
+		T(connecting_lets_only_probes_into_the_tunnel),
 		T(connected_allows_the_tunnel_and_nothing_around_it),
 		T(blocked_closes_the_carve_outs),
 		T(dns_goes_only_to_the_tunnel_resolvers),

@@ -1,0 +1,237 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "conn_state.h"
+#include "state.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CONN_VERSION "1"
+#define CONN_MAX_SIZE (64 * 1024)
+
+static const char *const backend_names[] = {
+	[FX_BACKEND_AUTO] = "auto",
+	[FX_BACKEND_KERNEL] = "kernel",
+	[FX_BACKEND_USERSPACE] = "userspace",
+};
+
+const char *fx_backend_name(enum fx_backend b)
+{
+	return (size_t)b < sizeof(backend_names) / sizeof(backend_names[0]) ? backend_names[b] : "?";
+}
+
+int fx_backend_parse(const char *s, enum fx_backend *out)
+{
+	for (size_t i = 0; i < sizeof(backend_names) / sizeof(backend_names[0]); i++) {
+		if (strcmp(s, backend_names[i]) == 0) {
+			*out = (enum fx_backend)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+struct writer {
+	char *buf;
+	size_t len, off;
+	bool full;
+};
+
+static void w(struct writer *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void w(struct writer *o, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (o->full)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(o->buf + o->off, o->len - o->off, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= o->len - o->off)
+		o->full = true;
+	else
+		o->off += (size_t)n;
+}
+
+int fx_conn_state_format(const struct fx_conn_saved *s, char *buf, size_t len)
+{
+	struct writer o = { .buf = buf, .len = len };
+	char ep[FX_ENDPOINT_STRLEN];
+
+	if (len == 0)
+		return -ENOSPC;
+	w(&o, "# fexynd: the tunnel fexyn connect set up. Written by fexynd; do not edit.\n");
+	w(&o, "version=" CONN_VERSION "\ninterface=%s\nbackend=%s\ncurrent=%zu\nwg_pid=%d\n"
+	      "restore_src_valid_mark=%d\n",
+	  s->ifname, fx_backend_name(s->backend), s->current, (int)s->wg_pid,
+	  s->restore_src_valid_mark);
+	for (size_t c = 0; c < s->n_configs; c++) {
+		w(&o, "config=%s\n", s->paths[c]);
+		for (size_t p = 0; p < FX_WG_MAX_PEERS; p++) {
+			if (!s->has_resolved[c][p])
+				continue;
+			fx_endpoint_format(&s->resolved[c][p], ep, sizeof(ep));
+			w(&o, "resolved=%zu.%zu=%s\n", c, p, ep);
+		}
+	}
+	return o.full ? -ENOSPC : 0;
+}
+
+static int parse_index(const char *v, size_t max, size_t *out)
+{
+	char *end;
+	unsigned long n;
+
+	if (*v < '0' || *v > '9')
+		return -EINVAL;
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (errno || *end || n >= max)
+		return -EINVAL;
+	*out = n;
+	return 0;
+}
+
+static int parse_resolved(char *v, struct fx_conn_saved *s, struct fx_err *err)
+{
+	char *dot = strchr(v, '.'), *eq = strchr(v, '=');
+	size_t c, p;
+
+	if (!dot || !eq || dot > eq)
+		return fx_err_set(err, "expected CONFIG.PEER=ADDRESS:PORT");
+	*dot = *eq = '\0';
+	if (parse_index(v, s->n_configs, &c) < 0 || parse_index(dot + 1, FX_WG_MAX_PEERS, &p) < 0)
+		return fx_err_set(err, "no such config or peer");
+	if (fx_endpoint_parse(eq + 1, &s->resolved[c][p], err) < 0)
+		return -EINVAL;
+	s->has_resolved[c][p] = true;
+	return 0;
+}
+
+static int parse_kv(const char *key, char *v, struct fx_conn_saved *s, struct fx_err *err)
+{
+	size_t n;
+
+	if (strcmp(key, "interface") == 0)
+		return fx_ifname_check(v, err) < 0 ? -EINVAL
+						   : (snprintf(s->ifname, sizeof(s->ifname), "%s", v), 0);
+	if (strcmp(key, "backend") == 0)
+		return fx_backend_parse(v, &s->backend) < 0 ? fx_err_set(err, "unknown backend") : 0;
+	if (strcmp(key, "current") == 0)
+		return parse_index(v, FX_MAX_CONFIGS, &s->current) < 0 ? fx_err_set(err, "bad index") : 0;
+	if (strcmp(key, "wg_pid") == 0) {
+		if (parse_index(v, 1u << 22, &n) < 0)
+			return fx_err_set(err, "bad process id");
+		s->wg_pid = (pid_t)n;
+		return 0;
+	}
+	if (strcmp(key, "restore_src_valid_mark") == 0) {
+		if (parse_index(v, 2, &n) < 0)
+			return fx_err_set(err, "expected 0 or 1");
+		s->restore_src_valid_mark = n;
+		return 0;
+	}
+	if (strcmp(key, "config") == 0) {
+		if (s->n_configs == FX_MAX_CONFIGS)
+			return fx_err_set(err, "more than %d configs", FX_MAX_CONFIGS);
+		if (v[0] != '/' || strlen(v) >= FX_CONF_PATH_MAX)
+			return fx_err_set(err, "not an absolute path");
+		strcpy(s->paths[s->n_configs++], v);
+		return 0;
+	}
+	if (strcmp(key, "resolved") == 0)
+		return parse_resolved(v, s, err);
+	return fx_err_set(err, "unknown key");
+}
+
+static int parse_line(char *line, unsigned lineno, struct fx_conn_saved *s, bool *versioned,
+		      struct fx_err *err)
+{
+	char *eq;
+
+	if (line[0] == '\0' || line[0] == '#')
+		return 0;
+	eq = strchr(line, '=');
+	if (!eq)
+		return fx_err_set(err, "line %u: expected key=value", lineno);
+	*eq = '\0';
+	if (strcmp(line, "version") == 0) {
+		if (strcmp(eq + 1, CONN_VERSION) != 0)
+			return fx_err_set(err, "line %u: version: unsupported", lineno);
+		*versioned = true;
+		return 0;
+	}
+	if (parse_kv(line, eq + 1, s, err) < 0)
+		return fx_err_prefix(err, -EINVAL, "line %u: %.32s: ", lineno, line);
+	return 0;
+}
+
+int fx_conn_state_parse(const char *text, size_t len, struct fx_conn_saved *s, struct fx_err *err)
+{
+	char *copy, *line, *rest;
+	bool versioned = false;
+	unsigned lineno = 0;
+	int r = 0;
+
+	memset(s, 0, sizeof(*s));
+	if (memchr(text, '\0', len))
+		return fx_err_set(err, "contains a NUL byte: not a fexyn connect state");
+	copy = strndup(text, len);
+	if (!copy)
+		return -ENOMEM;
+	for (rest = copy; r == 0 && (line = strsep(&rest, "\n"));) {
+		lineno++;
+		r = parse_line(line, lineno, s, &versioned, err);
+	}
+	free(copy);
+	if (r == 0 && !versioned)
+		r = fx_err_set(err, "missing version line: not a fexyn connect state");
+	if (r == 0 && (!s->ifname[0] || s->n_configs == 0 || s->current >= s->n_configs))
+		r = fx_err_set(err, "incomplete: needs interface, a config and a current one");
+	return r;
+}
+
+int fx_conn_state_load(const char *dir, struct fx_conn_saved *s, struct fx_err *err)
+{
+	char path[4096];
+	char *buf = malloc(CONN_MAX_SIZE);
+	size_t len = 0;
+	int r;
+
+	if (!buf)
+		return -ENOMEM;
+	snprintf(path, sizeof(path), "%s/%s", dir, FX_CONN_FILE);
+	r = fx_file_read(path, buf, CONN_MAX_SIZE, &len);
+	if (r == -ENOENT)
+		r = 0;
+	else if (r < 0)
+		fx_err_set(err, "%s: %s", path, strerror(-r));
+	else if ((r = fx_conn_state_parse(buf, len, s, err)) < 0)
+		fx_err_prefix(err, r, "%s: ", path);
+	else
+		r = 1;
+	free(buf);
+	return r;
+}
+
+int fx_conn_state_save(const char *dir, const struct fx_conn_saved *s)
+{
+	char *text = malloc(CONN_MAX_SIZE);
+	int r;
+
+	if (!text)
+		return -ENOMEM;
+	r = fx_conn_state_format(s, text, CONN_MAX_SIZE);
+	if (r == 0)
+		r = fx_file_save(dir, FX_CONN_FILE, text);
+	free(text);
+	return r;
+}
+
+int fx_conn_state_remove(const char *dir)
+{
+	return fx_file_remove(dir, FX_CONN_FILE);
+}

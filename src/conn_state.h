@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+/*
+ * What `fexyn connect` set up, persisted beside the guard state so that a
+ * restarted fexynd can resume the tunnel and a later disconnect (or reset)
+ * can undo exactly what connect did. Endpoint host names are kept resolved
+ * here: a restart never needs DNS, which the firewall blocks.
+ */
+#include <net/if.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "addr.h"
+#include "err.h"
+#include "wgconf.h"
+
+#define FX_CONN_FILE "connect"
+#define FX_MAX_CONFIGS 8
+#define FX_CONF_PATH_MAX 512
+
+enum fx_backend { FX_BACKEND_AUTO, FX_BACKEND_KERNEL, FX_BACKEND_USERSPACE };
+
+struct fx_conn_saved {
+	char ifname[IFNAMSIZ];
+	enum fx_backend backend;
+	size_t n_configs;
+	char paths[FX_MAX_CONFIGS][FX_CONF_PATH_MAX];
+	/* resolved[c][p]: config c's peer p, when it has an endpoint */
+	bool has_resolved[FX_MAX_CONFIGS][FX_WG_MAX_PEERS];
+	struct fx_endpoint resolved[FX_MAX_CONFIGS][FX_WG_MAX_PEERS];
+	size_t current;
+	pid_t wg_pid;           /* wireguard-go, 0 if none */
+	bool restore_src_valid_mark; /* connect turned it on: disconnect turns it off */
+};
+
+const char *fx_backend_name(enum fx_backend b);
+int fx_backend_parse(const char *s, enum fx_backend *out);
+
+int fx_conn_state_format(const struct fx_conn_saved *s, char *buf, size_t len);
+int fx_conn_state_parse(const char *text, size_t len, struct fx_conn_saved *s, struct fx_err *err);
+
+/* 1 loaded, 0 no file, negative errno (err says which line) otherwise. */
+int fx_conn_state_load(const char *dir, struct fx_conn_saved *s, struct fx_err *err);
+int fx_conn_state_save(const char *dir, const struct fx_conn_saved *s);
+int fx_conn_state_remove(const char *dir);

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+/*
+ * wireguard-go and its UAPI socket (/var/run/wireguard/IFACE.sock), the
+ * userspace backend where the kernel has no WireGuard. fexynd speaks the
+ * text protocol itself ("set=1", "get=1", key=value lines, "errno=N"); the
+ * formatter and the parser are pure, so the unit tests check them.
+ */
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "err.h"
+#include "wg.h"
+#include "wgconf.h"
+
+#define FX_WG_UAPI_DIR "/var/run/wireguard"
+
+/* The "set=1" request for cfg, fwmark and every peer, ending in an empty line. */
+int fx_wg_uapi_format_set(char *buf, size_t len, const struct fx_wg_config *cfg, uint32_t fwmark);
+
+/* Reads a "get=1" reply; -EBADMSG if malformed, -errno if it reports errno=N. */
+int fx_wg_uapi_parse_get(const char *text, size_t len, struct fx_wg_status *st);
+
+/* Starts `prog -f ifname` in the foreground (a child of fexynd) and waits
+ * until its UAPI socket answers. */
+int fx_wg_uapi_start(const char *prog, const char *ifname, pid_t *pid, struct fx_err *err);
+
+int fx_wg_uapi_configure(const char *ifname, const struct fx_wg_config *cfg, uint32_t fwmark,
+			 struct fx_err *err);
+int fx_wg_uapi_status(const char *ifname, struct fx_wg_status *st);

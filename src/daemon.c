@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -108,6 +109,7 @@ static int open_signals(void)
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGCHLD); /* wireguard-go, our child */
 	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
 		return -errno;
 	signal(SIGPIPE, SIG_IGN);
@@ -178,6 +180,7 @@ int fx_daemon_init(struct fx_daemon *d, const struct fx_daemon_config *cfg)
 	d->epfd = d->listen_fd = d->signal_fd = d->rtnl_fd = d->monitor_fd = -1;
 	for (size_t i = 0; i < FX_MAX_CLIENTS; i++)
 		d->clients[i].fd = -1;
+	fx_conn_init(&d->conn);
 	fx_settings_default(&d->settings);
 	d->since = time(NULL);
 
@@ -196,6 +199,8 @@ int fx_daemon_init(struct fx_daemon *d, const struct fx_daemon_config *cfg)
 	/* Adopts a table left by a previous run and refills it in one batch:
 	 * the table is never deleted on the way. */
 	fx_daemon_enforce(d, true);
+	if (!d->block_reason[0])
+		fx_conn_resume(d);
 	d->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (d->epfd < 0)
 		return -errno;
@@ -206,6 +211,8 @@ int fx_daemon_init(struct fx_daemon *d, const struct fx_daemon_config *cfg)
 		r = watch(d, d->rtnl_fd);
 	if (r == 0 && d->monitor_fd >= 0)
 		r = watch(d, d->monitor_fd);
+	if (r == 0 && d->conn.timer_fd >= 0)
+		r = watch(d, d->conn.timer_fd);
 	if (r < 0)
 		return fx_log_errno(r, "cannot set up the event loop");
 	log_info("listening on %s, state %s", cfg->socket_path, fx_state_name(d->state));
@@ -277,11 +284,24 @@ static void expire_clients(struct fx_daemon *d)
 	}
 }
 
+static void reap_children(struct fx_daemon *d)
+{
+	int status;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+		fx_conn_on_child_exit(d, pid, status);
+}
+
 static void on_signal(struct fx_daemon *d)
 {
 	struct signalfd_siginfo si;
 
 	while (read(d->signal_fd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGCHLD) {
+			reap_children(d);
+			continue;
+		}
 		if (si.ssi_signo == SIGHUP) {
 			log_info("SIGHUP: re-applying the policy");
 			fx_daemon_enforce(d, true);
@@ -348,6 +368,8 @@ static void dispatch(struct fx_daemon *d, int fd)
 		on_link_event(d);
 	else if (fd == d->monitor_fd)
 		on_table_event(d);
+	else if (fd == d->conn.timer_fd)
+		fx_conn_on_timer(d);
 	else if ((c = client_of(d, fd)))
 		read_client(d, c);
 }
@@ -385,6 +407,14 @@ void fx_daemon_done(struct fx_daemon *d)
 	close_fd(d->signal_fd);
 	close_fd(d->rtnl_fd);
 	close_fd(d->monitor_fd);
+	/* The tunnel stays as the rules do; a restarted daemon takes it over. */
+	close_fd(d->conn.timer_fd);
+	close_fd(d->conn.probe_fd);
+	if (d->conn.cfgs) {
+		for (size_t i = 0; i < d->conn.saved.n_configs; i++)
+			fx_wgconf_wipe(&d->conn.cfgs[i]);
+		free(d->conn.cfgs);
+	}
 	close_fd(d->epfd);
 	/* Closing the owner socket orphans the table; persist keeps it loaded. */
 	fx_nft_close(d->nft);

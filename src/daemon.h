@@ -9,11 +9,14 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "conn_state.h"
 #include "guard.h"
 #include "ipc.h"
 #include "nft.h"
 #include "policy.h"
+#include "route.h"
 #include "rtnl.h"
+#include "wg.h"
 
 #define FX_MAX_CLIENTS 32
 #define FX_CLIENT_IDLE_MS 5000
@@ -29,6 +32,25 @@ struct fx_daemon_config {
 	const char *socket_path;
 	const char *state_dir;
 	bool table_flags; /* false: behave as on a kernel without owner/persist */
+	const char *wireguard_go; /* the userspace backend's program */
+};
+
+/* A tunnel fexyn connect brings up and watches (tunnel.c). */
+struct fx_conn {
+	bool active;
+	struct fx_conn_saved saved;   /* persisted: configs, current, resolved endpoints */
+	struct fx_wg_config *cfgs;    /* saved.n_configs parsed configs; wiped when done */
+	struct fx_route_plan plan;    /* of the current attempt */
+	bool tunnel_made;             /* the current attempt's link exists */
+	bool handshake;               /* the current attempt has completed one */
+	bool have_probe;
+	struct fx_addr probe;
+	int probe_fd, timer_fd;
+	uint16_t probe_seq;
+	uint64_t attempt_ms, last_rx_ms, last_probe_ms;
+	uint64_t rx_bytes;
+	unsigned attempts;            /* attempts that failed, since connect */
+	char last_error[640];
 };
 
 struct fx_daemon {
@@ -48,6 +70,8 @@ struct fx_daemon {
 	char apply_error[640];  /* the last failed transaction; retried on the next event */
 	bool state_file_corrupt;
 
+	struct fx_conn conn;
+
 	bool stopping;
 	struct fx_client clients[FX_MAX_CLIENTS];
 };
@@ -60,6 +84,18 @@ void fx_daemon_done(struct fx_daemon *d);
  * force, re-applies even when the state is unchanged (tampering, new guard). */
 int fx_daemon_enforce(struct fx_daemon *d, bool force);
 int fx_daemon_refresh_link(struct fx_daemon *d);
+
+/* fexyn connect (tunnel.c): parses and resolves every config, then makes
+ * the first attempt, the firewall first. Returns 0 or a negative errno with
+ * err set, in which case nothing changed. */
+int fx_conn_start(struct fx_daemon *d, const struct fx_conn_saved *want, struct fx_err *err);
+/* Undoes what connect set up: routes, rules, the interface, the process. */
+void fx_conn_stop(struct fx_daemon *d);
+/* Resumes a tunnel from the persisted state after a restart. */
+void fx_conn_resume(struct fx_daemon *d);
+void fx_conn_on_timer(struct fx_daemon *d);
+void fx_conn_on_child_exit(struct fx_daemon *d, pid_t pid, int status);
+void fx_conn_init(struct fx_conn *c);
 
 /* Answers one request line on fd (daemon_cmd.c). */
 void fx_daemon_handle_request(struct fx_daemon *d, int fd, const char *line, size_t len);

@@ -51,6 +51,22 @@ static void status_guard(const struct fx_daemon *d, struct fx_reply *reply)
 	}
 }
 
+static void status_conn(const struct fx_daemon *d, struct fx_reply *reply)
+{
+	const struct fx_conn *c = &d->conn;
+
+	fx_reply_line(reply, "mode=%s", c->active ? "connect" : "guard");
+	if (!c->active)
+		return;
+	fx_reply_line(reply, "config=%s", c->saved.paths[c->saved.current]);
+	fx_reply_line(reply, "configs=%zu", c->saved.n_configs);
+	fx_reply_line(reply, "backend=%s", c->saved.wg_pid ? "userspace" : "kernel");
+	fx_reply_line(reply, "handshake=%s", c->handshake ? "yes" : "no");
+	fx_reply_line(reply, "attempts=%u", c->attempts);
+	if (c->last_error[0])
+		fx_reply_line(reply, "last_error=%s", c->last_error);
+}
+
 /* The table's presence and owner come from the kernel, not from memory. */
 static void status_lines(struct fx_daemon *d, struct fx_reply *reply)
 {
@@ -61,8 +77,10 @@ static void status_lines(struct fx_daemon *d, struct fx_reply *reply)
 	fx_reply_line(reply, "since=%lld", (long long)d->since);
 	if (d->block_reason[0] || d->apply_error[0])
 		fx_reply_line(reply, "reason=%s", d->block_reason[0] ? d->block_reason : d->apply_error);
-	if (d->guarding)
+	if (d->guarding) {
+		status_conn(d, reply);
 		status_guard(d, reply);
+	}
 	fx_reply_line(reply, "lan=%s", d->settings.allow_lan ? "allow" : "block");
 	if (r < 0) {
 		fx_reply_line(reply, "table=unknown (%s)", strerror(-r));
@@ -131,6 +149,10 @@ static void cmd_guard(struct fx_daemon *d, const struct fx_request *req, struct 
 	r = d->state_file_corrupt ? set_aside_state(d) : 0;
 	if (r == 0)
 		r = fx_state_save(d->cfg.state_dir, &g);
+	if (r == 0 && d->conn.active) {
+		fx_conn_stop(d); /* guarding another tunnel: ours goes */
+		d->guarding = false;
+	}
 	if (r < 0) {
 		fx_reply_error(reply, "cannot save state in %s: %s; nothing changed", d->cfg.state_dir,
 			       strerror(-r));
@@ -154,7 +176,12 @@ static void cmd_guard(struct fx_daemon *d, const struct fx_request *req, struct 
 
 static void open_up(struct fx_daemon *d, struct fx_reply *reply, const char *verb)
 {
-	int r = set_aside_state(d);
+	int r;
+
+	/* The tunnel goes first, the firewall last: nothing is ever open
+	 * while a half-removed tunnel's routes still point somewhere. */
+	fx_conn_stop(d);
+	r = set_aside_state(d);
 
 	if (r < 0) {
 		fx_reply_error(reply, "%s: cannot remove the saved state: %s; still blocking", verb,
@@ -168,6 +195,71 @@ static void open_up(struct fx_daemon *d, struct fx_reply *reply, const char *ver
 	log_info("%s requested", verb);
 	if (fx_daemon_enforce(d, true) < 0) {
 		fx_reply_error(reply, "%s: cannot remove the firewall: %s", verb, d->apply_error);
+		return;
+	}
+	status_lines(d, reply);
+}
+
+static int parse_connect(const struct fx_request *req, struct fx_conn_saved *s, struct fx_reply *reply)
+{
+	memset(s, 0, sizeof(*s));
+	snprintf(s->ifname, sizeof(s->ifname), "fexyn0");
+	for (size_t i = 0; i < req->n_args; i++) {
+		const char *k = req->args[i].key, *v = req->args[i].value;
+		struct fx_err err = { 0 };
+
+		if (strcmp(k, "config") == 0) {
+			if (s->n_configs == FX_MAX_CONFIGS) {
+				fx_reply_error(reply, "connect: more than %d configs", FX_MAX_CONFIGS);
+				return -E2BIG;
+			}
+			if (v[0] != '/' || strlen(v) >= FX_CONF_PATH_MAX) {
+				fx_reply_error(reply, "connect: config: '%.64s' is not an absolute path", v);
+				return -EINVAL;
+			}
+			strcpy(s->paths[s->n_configs++], v);
+		} else if (strcmp(k, "interface") == 0) {
+			if (fx_ifname_check(v, &err) < 0) {
+				fx_reply_error(reply, "connect: interface: %s", err.msg);
+				return -EINVAL;
+			}
+			snprintf(s->ifname, sizeof(s->ifname), "%s", v);
+		} else if (strcmp(k, "backend") == 0) {
+			if (fx_backend_parse(v, &s->backend) < 0) {
+				fx_reply_error(reply, "connect: backend: '%.32s' is not auto, kernel or userspace", v);
+				return -EINVAL;
+			}
+		} else {
+			fx_reply_error(reply, "connect: unknown key '%.40s'", k);
+			return -EINVAL;
+		}
+	}
+	if (s->n_configs == 0) {
+		fx_reply_error(reply, "connect: no config given");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Every config is read and checked before anything changes. */
+static void cmd_connect(struct fx_daemon *d, const struct fx_request *req, struct fx_reply *reply)
+{
+	struct fx_conn_saved s;
+	struct fx_err err = { 0 };
+	int r = parse_connect(req, &s, reply);
+
+	if (r < 0)
+		return;
+	if (d->state_file_corrupt && (r = set_aside_state(d)) < 0) {
+		fx_reply_error(reply, "cannot set the damaged state aside: %s; nothing changed",
+			       strerror(-r));
+		return;
+	}
+	if (d->guarding && !d->conn.active)
+		d->guarding = false; /* a guarded foreign tunnel is replaced by ours */
+	r = fx_conn_start(d, &s, &err);
+	if (r < 0) {
+		fx_reply_error(reply, "%s; nothing changed", err.msg);
 		return;
 	}
 	status_lines(d, reply);
@@ -210,6 +302,7 @@ static const struct {
 	void (*fn)(struct fx_daemon *d, const struct fx_request *req, struct fx_reply *reply);
 } verbs[] = {
 	{ "guard", cmd_guard },
+	{ "connect", cmd_connect },
 	{ "status", cmd_status },
 	{ "rules", cmd_rules },
 	{ "disconnect", cmd_disconnect },

@@ -13,7 +13,9 @@ static enum fx_state wanted_state(const struct fx_daemon *d)
 		return FX_STATE_BLOCKED;
 	if (!d->guarding)
 		return FX_STATE_DISCONNECTED;
-	if (d->link.up)
+	/* A tunnel of our own counts once its handshake is done, not when its
+	 * link comes up: until then nothing could pass through it anyway. */
+	if (d->link.up && (!d->conn.active || d->conn.handshake))
 		return FX_STATE_CONNECTED;
 	return d->ever_connected ? FX_STATE_RECONNECTING : FX_STATE_CONNECTING;
 }

@@ -16,6 +16,9 @@ static const struct {
 	const char *args;
 	const char *help;
 } verbs[] = {
+	{ "connect", cmd_connect,
+	  "[--interface NAME] [--backend auto|kernel|userspace] [--wait S | --no-wait] CONFIG [CONFIG ...]",
+	  "bring up WireGuard from wg-quick files, firewall first; several: round robin when one dies" },
 	{ "guard", cmd_guard,
 	  "--tunnel IFACE --endpoint ADDR:PORT[/udp|/tcp] [--endpoint ...] [--fwmark MARK] [--dns ADDR ...]",
 	  "block everything outside the tunnel IFACE but its packets to the endpoints" },

@@ -21,6 +21,8 @@ static void usage(FILE *out)
 		"  -d, --state-dir DIR     persisted state (default " DEFAULT_STATE_DIR ")\n"
 		"      --no-table-flags    do not use the kernel's owner/persist table flags,\n"
 		"                          as on kernels older than 6.9 (for testing)\n"
+		"      --wireguard-go PROG the userspace WireGuard program, where the kernel\n"
+		"                          has none (default: wireguard-go from PATH)\n"
 		"  -h, --help              show this help\n"
 		"  -V, --version           show the version\n\n"
 		"SIGTERM and SIGINT stop the daemon and leave the firewall in place.\n");
@@ -32,6 +34,7 @@ static int parse_args(int argc, char **argv, struct fx_daemon_config *cfg)
 		{ "socket", required_argument, NULL, 's' },
 		{ "state-dir", required_argument, NULL, 'd' },
 		{ "no-table-flags", no_argument, NULL, 'F' },
+		{ "wireguard-go", required_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
@@ -48,6 +51,9 @@ static int parse_args(int argc, char **argv, struct fx_daemon_config *cfg)
 			break;
 		case 'F':
 			cfg->table_flags = false;
+			break;
+		case 'W':
+			cfg->wireguard_go = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -73,6 +79,7 @@ int main(int argc, char **argv)
 		.socket_path = DEFAULT_SOCKET,
 		.state_dir = DEFAULT_STATE_DIR,
 		.table_flags = true,
+		.wireguard_go = "wireguard-go",
 	};
 	struct fx_daemon *d;
 	int r;

@@ -22,11 +22,18 @@ fx() {
 	ip netns exec "$NS_CLIENT" "$FEXYN_BIN" --socket "$FX_SOCK" "$@"
 }
 
+# fexynd runs in a private mount namespace with its own /run/wireguard, where
+# the wireguard-go it starts puts its control socket (not per network
+# namespace); the exec chain keeps the PID.
 fx_start() {
 	fx_paths
-	ip netns exec "$NS_CLIENT" "$FEXYND_BIN" --socket "$FX_SOCK" --state-dir "$FX_STATE" \
+	mkdir -p /run/wireguard
+	unshare --mount --propagation private sh -c \
+		'mount -t tmpfs fexyn-lab /run/wireguard && exec ip netns exec "$@"' sh \
+		"$NS_CLIENT" "$FEXYND_BIN" --socket "$FX_SOCK" --state-dir "$FX_STATE" \
 		"${FEXYND_EXTRA_ARGS[@]}" 2>>"$FX_LOG" &
 	FEXYND_PID=$!
+	LAB_PIDS+=("$FEXYND_PID")
 	for _ in $(seq 100); do
 		if fx status >/dev/null 2>&1; then
 			return 0
@@ -88,6 +95,33 @@ fx_table_snapshot() {
 			| del(.nftables[].table.flags?)
 			| walk(if type == "object" and has("counter") then .counter = "-" else . end)
 			| if $dh then walk(if type == "object" then del(.handle) else . end) else . end'
+}
+
+# The start of a connect test: the lab without a client tunnel, and fexynd.
+fx_lab_bare() {
+	lab_init
+	lab_up_bare
+	fx_start
+}
+
+# The client namespace's routing, links, resolver and firewall, to compare
+# before connect and after disconnect.
+lab_client_snapshot() {
+	# Link-local IPv6 addresses finish duplicate detection in their own time.
+	for _ in $(seq 100); do
+		[ -z "$(ip -n "$NS_CLIENT" addr show tentative)" ] && break
+		sleep 0.05
+	done
+	{
+		ip -n "$NS_CLIENT" rule
+		ip -n "$NS_CLIENT" route show table all
+		ip -n "$NS_CLIENT" -6 route show table all
+		ip -n "$NS_CLIENT" -o link | sed 's/^[0-9]*: //; s/ link\/.*//'
+		ip -n "$NS_CLIENT" -o addr | sed 's/^[0-9]*: //'
+		ip netns exec "$NS_CLIENT" cat /etc/resolv.conf
+		ip netns exec "$NS_CLIENT" sysctl -n net.ipv4.conf.all.src_valid_mark
+		ip netns exec "$NS_CLIENT" nft list ruleset
+	} 2>&1
 }
 
 # The usual start of a test: the lab, fexynd, the tunnel guarded and up.

@@ -1,0 +1,557 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * fexyn connect: the tunnel's life in fexynd. Each attempt goes in the
+ * order that never leaks: the firewall for the attempt's endpoint (one
+ * transaction, which also takes away the previous endpoint's carve-out),
+ * then the interface, keys and peers, addresses and MTU, the policy
+ * routing, then the handshake. A timer watches the handshake and then the
+ * receive counter; a tunnel that stops answering is left for the next
+ * config in the list. Every failure leaves the firewall closed.
+ */
+#include <errno.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "log.h"
+#include "probe.h"
+#include "state.h"
+#include "wg_kernel.h"
+#include "wg_uapi.h"
+
+#define TICK_MS 100
+#define HANDSHAKE_TIMEOUT_MS 5000
+#define PROBE_EVERY_MS 1000
+#define DEAD_AFTER_MS 3000 /* no traffic back, with a probe each second */
+#define RETRY_AFTER_MS 1000
+#define DEFAULT_FWMARK 51820
+#define DEFAULT_MTU 1420
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+void fx_conn_init(struct fx_conn *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->probe_fd = c->timer_fd = -1;
+}
+
+static const struct fx_wg_config *current_cfg(const struct fx_daemon *d)
+{
+	return &d->conn.cfgs[d->conn.saved.current];
+}
+
+static uint32_t fwmark_of(const struct fx_wg_config *cfg)
+{
+	return cfg->fwmark ? cfg->fwmark : DEFAULT_FWMARK;
+}
+
+static void free_configs(struct fx_conn *c)
+{
+	if (!c->cfgs)
+		return;
+	for (size_t i = 0; i < c->saved.n_configs; i++)
+		fx_wgconf_wipe(&c->cfgs[i]);
+	free(c->cfgs);
+	c->cfgs = NULL;
+}
+
+/* Parses every config up front: a mistake in the third is reported before
+ * anything changes, not when the first two have failed. */
+static int load_configs(struct fx_conn_saved *s, struct fx_wg_config **out, struct fx_err *err)
+{
+	struct fx_wg_config *cfgs = calloc(s->n_configs, sizeof(*cfgs));
+	int r = 0;
+
+	if (!cfgs)
+		return -ENOMEM;
+	for (size_t i = 0; r == 0 && i < s->n_configs; i++)
+		r = fx_wgconf_load(s->paths[i], &cfgs[i], err);
+	if (r < 0) {
+		for (size_t i = 0; i < s->n_configs; i++)
+			fx_wgconf_wipe(&cfgs[i]);
+		free(cfgs);
+		return r;
+	}
+	*out = cfgs;
+	return 0;
+}
+
+static int resolve_host(const struct fx_wg_peer *p, struct fx_endpoint *ep, struct fx_err *err)
+{
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_DGRAM };
+	struct addrinfo *res = NULL;
+	int r = getaddrinfo(p->endpoint_host, NULL, &hints, &res);
+
+	if (r != 0 || !res)
+		return fx_err_set(err, "Endpoint: cannot resolve '%.64s': %s", p->endpoint_host,
+				  gai_strerror(r)), -EHOSTUNREACH;
+	memset(ep, 0, sizeof(*ep));
+	ep->addr.family = res->ai_family;
+	if (res->ai_family == AF_INET)
+		ep->addr.v4 = ((struct sockaddr_in *)res->ai_addr)->sin_addr;
+	else
+		ep->addr.v6 = ((struct sockaddr_in6 *)res->ai_addr)->sin6_addr;
+	ep->port = p->endpoint_port;
+	ep->proto = IPPROTO_UDP;
+	freeaddrinfo(res);
+	return 0;
+}
+
+/* Host names are resolved once, before the first firewall transaction
+ * (which blocks DNS), and the addresses kept in the persisted state. */
+static int resolve_endpoints(struct fx_conn_saved *s, struct fx_wg_config *cfgs, struct fx_err *err)
+{
+	for (size_t c = 0; c < s->n_configs; c++) {
+		for (size_t p = 0; p < cfgs[c].n_peers; p++) {
+			struct fx_wg_peer *peer = &cfgs[c].peers[p];
+			int r;
+
+			if (!peer->has_endpoint)
+				continue;
+			if (s->has_resolved[c][p]) {
+				peer->endpoint = s->resolved[c][p];
+			} else if (!peer->endpoint_resolved) {
+				r = resolve_host(peer, &peer->endpoint, err);
+				if (r < 0)
+					return fx_err_prefix(err, r, "%s:%u: ", s->paths[c], peer->line);
+			}
+			peer->endpoint_resolved = true;
+			s->resolved[c][p] = peer->endpoint;
+			s->has_resolved[c][p] = true;
+		}
+	}
+	return 0;
+}
+
+/* The guard the firewall enforces for a config: its endpoints, its fwmark
+ * and its resolvers. */
+static void guard_of(const char *ifname, const struct fx_wg_config *cfg, struct fx_guard *g)
+{
+	memset(g, 0, sizeof(*g));
+	snprintf(g->tunnel, sizeof(g->tunnel), "%s", ifname);
+	for (size_t p = 0; p < cfg->n_peers && g->n_endpoints < FX_MAX_ENDPOINTS; p++)
+		if (cfg->peers[p].has_endpoint)
+			g->endpoints[g->n_endpoints++] = cfg->peers[p].endpoint;
+	g->fwmark = fwmark_of(cfg);
+	for (size_t i = 0; i < cfg->n_dns && i < FX_MAX_RESOLVERS; i++)
+		g->resolvers[g->n_resolvers++] = cfg->dns[i];
+}
+
+static void endpoint_text(const struct fx_daemon *d, char *buf, size_t len)
+{
+	if (d->guard.n_endpoints)
+		fx_endpoint_format(&d->guard.endpoints[0], buf, len);
+	else
+		snprintf(buf, len, "(none)");
+}
+
+static void set_error(struct fx_daemon *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_error(struct fx_daemon *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(d->conn.last_error, sizeof(d->conn.last_error), fmt, ap);
+	va_end(ap);
+	log_warn("%s", d->conn.last_error);
+}
+
+static int save(struct fx_daemon *d)
+{
+	int r = fx_conn_state_save(d->cfg.state_dir, &d->conn.saved);
+
+	if (r < 0)
+		log_err("cannot save the connect state in %s: %s", d->cfg.state_dir, strerror(-r));
+	return r;
+}
+
+static bool is_wireguard_go(pid_t pid)
+{
+	char path[64], comm[32] = { 0 };
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	if (!fgets(comm, sizeof(comm), f))
+		comm[0] = '\0';
+	fclose(f);
+	return strncmp(comm, "wireguard-go", 12) == 0;
+}
+
+/* Ends wireguard-go: politely, then not. A process that is not ours (the
+ * pid reused after a crash) is left alone. */
+static void stop_process(pid_t pid)
+{
+	if (pid <= 0 || !is_wireguard_go(pid))
+		return;
+	kill(pid, SIGTERM);
+	for (int i = 0; i < 100; i++) {
+		if (waitpid(pid, NULL, WNOHANG) == pid || kill(pid, 0) < 0)
+			return;
+		usleep(10000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+/* Removes the attempt's routes, rules, interface and process. */
+static void tunnel_down(struct fx_daemon *d)
+{
+	struct fx_conn *c = &d->conn;
+	int r = fx_route_plan_undo(&c->plan);
+
+	if (r < 0)
+		log_warn("cannot remove a route or rule of %s: %s", c->saved.ifname, strerror(-r));
+	stop_process(c->saved.wg_pid);
+	c->saved.wg_pid = 0;
+	r = fx_link_delete(c->saved.ifname);
+	if (r < 0)
+		log_warn("cannot delete %s: %s", c->saved.ifname, strerror(-r));
+	if (c->probe_fd >= 0)
+		close(c->probe_fd);
+	c->probe_fd = -1;
+	c->tunnel_made = false;
+	c->handshake = false;
+}
+
+static enum fx_backend pick_backend(enum fx_backend wanted)
+{
+	if (wanted != FX_BACKEND_AUTO)
+		return wanted;
+	return fx_wg_kernel_available() ? FX_BACKEND_KERNEL : FX_BACKEND_USERSPACE;
+}
+
+static int make_device(struct fx_daemon *d, const struct fx_wg_config *cfg, struct fx_err *err)
+{
+	struct fx_conn *c = &d->conn;
+	const char *ifname = c->saved.ifname;
+	int r;
+
+	if (pick_backend(c->saved.backend) == FX_BACKEND_KERNEL) {
+		r = fx_wg_kernel_create(ifname, err);
+		if (r == 0)
+			c->tunnel_made = true;
+		return r < 0 ? r : fx_wg_kernel_configure(ifname, cfg, fwmark_of(cfg), err);
+	}
+	r = fx_wg_uapi_start(d->cfg.wireguard_go, ifname, &c->saved.wg_pid, err);
+	if (r == 0) {
+		c->tunnel_made = true;
+		save(d); /* a restarted daemon must find and end this process */
+		r = fx_wg_uapi_configure(ifname, cfg, fwmark_of(cfg), err);
+	}
+	return r;
+}
+
+static int wg_status(const struct fx_daemon *d, struct fx_wg_status *st)
+{
+	memset(st, 0, sizeof(*st));
+	if (d->conn.saved.wg_pid)
+		return fx_wg_uapi_status(d->conn.saved.ifname, st);
+	return fx_wg_kernel_status(d->conn.saved.ifname, st);
+}
+
+static void send_probe(struct fx_daemon *d, uint64_t now)
+{
+	struct fx_conn *c = &d->conn;
+	int r;
+
+	c->last_probe_ms = now;
+	if (!c->have_probe)
+		return;
+	if (c->probe_fd < 0)
+		c->probe_fd = fx_probe_open(c->probe.family, c->saved.ifname);
+	if (c->probe_fd < 0) {
+		log_warn("cannot open a probe socket on %s: %s", c->saved.ifname, strerror(-c->probe_fd));
+		return;
+	}
+	r = fx_probe_send(c->probe_fd, &c->probe, c->probe_seq++);
+	if (r < 0 && r != -EAGAIN)
+		log_warn("probe through %s: %s", c->saved.ifname, strerror(-r));
+}
+
+/* Interface, keys and peers, addresses and MTU, routing. */
+static int tunnel_up(struct fx_daemon *d, const struct fx_wg_config *cfg, struct fx_err *err)
+{
+	struct fx_conn *c = &d->conn;
+	const char *ifname = c->saved.ifname;
+	int r = make_device(d, cfg, err);
+
+	for (size_t i = 0; r == 0 && i < cfg->n_addresses; i++)
+		r = fx_addr_add(ifname, &cfg->addresses[i], err);
+	if (r == 0)
+		r = fx_link_setup(ifname, cfg->mtu ? cfg->mtu : DEFAULT_MTU, err);
+	if (r == 0)
+		r = fx_route_plan_build(cfg, fwmark_of(cfg), fwmark_of(cfg), &c->plan);
+	if (r == 0)
+		r = fx_route_plan_apply(&c->plan, ifname, err);
+	return r;
+}
+
+/*
+ * One attempt with the current config. The new guard goes into the state
+ * file before the firewall changes, and the firewall changes before the
+ * tunnel exists: its packets meet the carve-out, everything else the wall.
+ */
+static void attempt_begin(struct fx_daemon *d)
+{
+	struct fx_conn *c = &d->conn;
+	const struct fx_wg_config *cfg = current_cfg(d);
+	struct fx_err err = { 0 };
+	char ep[FX_ENDPOINT_STRLEN];
+	struct fx_guard g;
+	int r;
+
+	guard_of(c->saved.ifname, cfg, &g);
+	c->attempt_ms = c->last_probe_ms = now_ms();
+	c->handshake = false;
+	c->have_probe = fx_probe_target(cfg, &c->probe) == 0;
+	if (fx_state_save(d->cfg.state_dir, &g) < 0 || save(d) < 0)
+		log_err("cannot persist the attempt; a restarted fexynd may block instead");
+	d->guard = g;
+	d->guarding = true;
+	fx_daemon_refresh_link(d);
+	if (fx_daemon_enforce(d, true) < 0) {
+		set_error(d, "cannot install the firewall for %s: %s", c->saved.paths[c->saved.current],
+			  d->apply_error);
+		return; /* blocked; the timer tries again */
+	}
+	endpoint_text(d, ep, sizeof(ep));
+	log_info("connecting %s to %s (%s)", c->saved.ifname, ep, c->saved.paths[c->saved.current]);
+	r = tunnel_up(d, cfg, &err);
+	if (r < 0) {
+		set_error(d, "%s: %s", c->saved.paths[c->saved.current], err.msg);
+		tunnel_down(d);
+		return;
+	}
+	send_probe(d, c->attempt_ms);
+}
+
+/* Round robin: the next config, the firewall closed all along. */
+static void next_config(struct fx_daemon *d)
+{
+	struct fx_conn *c = &d->conn;
+
+	c->attempts++;
+	tunnel_down(d);
+	c->saved.current = (c->saved.current + 1) % c->saved.n_configs;
+	attempt_begin(d);
+}
+
+static int arm_timer(struct fx_conn *c, bool on)
+{
+	struct itimerspec its = { 0 };
+
+	if (on) {
+		its.it_interval.tv_nsec = TICK_MS * 1000000L;
+		its.it_value = its.it_interval;
+	}
+	return timerfd_settime(c->timer_fd, 0, &its, NULL) < 0 ? -errno : 0;
+}
+
+static int open_timer(struct fx_daemon *d)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	struct fx_conn *c = &d->conn;
+
+	if (c->timer_fd >= 0)
+		return 0;
+	c->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (c->timer_fd < 0)
+		return -errno;
+	ev.data.fd = c->timer_fd;
+	if (d->epfd >= 0 && epoll_ctl(d->epfd, EPOLL_CTL_ADD, c->timer_fd, &ev) < 0)
+		return -errno;
+	return 0;
+}
+
+static void remember_src_valid_mark(struct fx_conn_saved *s)
+{
+	bool on = true;
+
+	/* Only a value we changed is put back at disconnect. */
+	if (fx_src_valid_mark_get(&on) == 0 && !on)
+		s->restore_src_valid_mark = true;
+}
+
+int fx_conn_start(struct fx_daemon *d, const struct fx_conn_saved *want, struct fx_err *err)
+{
+	struct fx_conn_saved s = *want;
+	struct fx_wg_config *cfgs = NULL;
+	int r = load_configs(&s, &cfgs, err);
+
+	if (r == 0 && (r = resolve_endpoints(&s, cfgs, err)) < 0)
+		free_configs(&(struct fx_conn){ .cfgs = cfgs, .saved = s });
+	if (r < 0)
+		return r;
+	if (d->conn.active) {
+		s.restore_src_valid_mark = d->conn.saved.restore_src_valid_mark;
+		tunnel_down(d);
+		free_configs(&d->conn);
+	} else {
+		remember_src_valid_mark(&s);
+	}
+	r = open_timer(d);
+	if (r < 0) {
+		free_configs(&(struct fx_conn){ .cfgs = cfgs, .saved = s });
+		return fx_err_set(err, "cannot create a timer: %s", strerror(-r)), r;
+	}
+	d->conn.saved = s;
+	d->conn.cfgs = cfgs;
+	d->conn.active = true;
+	d->conn.attempts = 0;
+	d->conn.last_error[0] = '\0';
+	d->block_reason[0] = '\0';
+	d->ever_connected = false;
+	arm_timer(&d->conn, true);
+	attempt_begin(d);
+	return 0;
+}
+
+void fx_conn_stop(struct fx_daemon *d)
+{
+	struct fx_conn *c = &d->conn;
+
+	if (!c->active)
+		return;
+	tunnel_down(d);
+	if (c->saved.restore_src_valid_mark)
+		fx_src_valid_mark_set(false);
+	arm_timer(c, false);
+	free_configs(c);
+	c->active = false;
+	c->last_error[0] = '\0';
+	fx_conn_state_remove(d->cfg.state_dir);
+	log_info("%s removed", c->saved.ifname);
+}
+
+/*
+ * After a restart: whatever the previous run left (a wireguard-go process,
+ * the interface, routes) is removed and the current config tried afresh.
+ * The guard loaded from its own file already holds the firewall closed.
+ */
+void fx_conn_resume(struct fx_daemon *d)
+{
+	struct fx_conn_saved s;
+	struct fx_err err = { 0 };
+	int r = fx_conn_state_load(d->cfg.state_dir, &s, &err);
+
+	if (r == 0)
+		return;
+	if (r > 0)
+		r = load_configs(&s, &d->conn.cfgs, &err);
+	if (r == 0)
+		r = resolve_endpoints(&s, d->conn.cfgs, &err);
+	if (r < 0) {
+		free_configs(&d->conn);
+		snprintf(d->block_reason, sizeof(d->block_reason), "cannot resume the tunnel: %s",
+			 err.msg);
+		log_err("%s; blocking until `fexyn disconnect`", d->block_reason);
+		return;
+	}
+	d->conn.saved = s;
+	d->conn.active = true;
+	if (fx_route_plan_build(current_cfg(d), fwmark_of(current_cfg(d)),
+				fwmark_of(current_cfg(d)), &d->conn.plan) < 0)
+		memset(&d->conn.plan, 0, sizeof(d->conn.plan));
+	tunnel_down(d);
+	if (open_timer(d) < 0 || arm_timer(&d->conn, true) < 0)
+		log_err("cannot create the tunnel timer: the tunnel will not be watched");
+	log_info("resuming %s with %s", s.ifname, s.paths[s.current]);
+	attempt_begin(d);
+}
+
+static void watch_handshake(struct fx_daemon *d, const struct fx_wg_status *st, uint64_t now)
+{
+	struct fx_conn *c = &d->conn;
+	char ep[FX_ENDPOINT_STRLEN];
+
+	endpoint_text(d, ep, sizeof(ep));
+	if (st->handshake) {
+		c->handshake = true;
+		c->last_rx_ms = now;
+		c->rx_bytes = st->rx_bytes;
+		log_info("handshake with %s after %llu ms", ep,
+			 (unsigned long long)(now - c->attempt_ms));
+		fx_daemon_enforce(d, false);
+		return;
+	}
+	if (now - c->attempt_ms > HANDSHAKE_TIMEOUT_MS) {
+		set_error(d, "no handshake with %s within %d s (%s): wrong keys, or the server is unreachable",
+			  ep, HANDSHAKE_TIMEOUT_MS / 1000, c->saved.paths[c->saved.current]);
+		next_config(d);
+		return;
+	}
+	if (now - c->last_probe_ms >= PROBE_EVERY_MS)
+		send_probe(d, now);
+}
+
+static void watch_traffic(struct fx_daemon *d, const struct fx_wg_status *st, uint64_t now)
+{
+	struct fx_conn *c = &d->conn;
+	char ep[FX_ENDPOINT_STRLEN];
+
+	if (st->rx_bytes != c->rx_bytes) {
+		c->rx_bytes = st->rx_bytes;
+		c->last_rx_ms = now;
+	}
+	if (now - c->last_rx_ms > DEAD_AFTER_MS) {
+		endpoint_text(d, ep, sizeof(ep));
+		set_error(d, "%s stopped answering: nothing came back through the tunnel for %d s",
+			  ep, DEAD_AFTER_MS / 1000);
+		next_config(d);
+	} else if (now - c->last_rx_ms >= PROBE_EVERY_MS && now - c->last_probe_ms >= PROBE_EVERY_MS) {
+		send_probe(d, now);
+	}
+}
+
+void fx_conn_on_timer(struct fx_daemon *d)
+{
+	struct fx_conn *c = &d->conn;
+	struct fx_wg_status st;
+	uint64_t expirations, now = now_ms();
+
+	if (read(c->timer_fd, &expirations, sizeof(expirations)) < 0 || !c->active)
+		return;
+	if (!c->tunnel_made) {
+		if (now - c->attempt_ms >= RETRY_AFTER_MS)
+			next_config(d);
+		return;
+	}
+	if (!d->link.present) {
+		set_error(d, "%s vanished", c->saved.ifname);
+		next_config(d);
+		return;
+	}
+	if (wg_status(d, &st) < 0)
+		memset(&st, 0, sizeof(st)); /* no answer: counts as no traffic */
+	if (!c->handshake)
+		watch_handshake(d, &st, now);
+	else
+		watch_traffic(d, &st, now);
+}
+
+void fx_conn_on_child_exit(struct fx_daemon *d, pid_t pid, int status)
+{
+	if (!d->conn.active || pid != d->conn.saved.wg_pid)
+		return;
+	d->conn.saved.wg_pid = 0;
+	set_error(d, "wireguard-go for %s exited (status %d)", d->conn.saved.ifname,
+		  WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+}

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Broken wg-quick configs: each gets a clear error naming the file, the line
+# and the key, from `fexyn connect` and from fexynd itself (a request
+# written straight to the socket), and nothing changes in the client.
+#
+#   client (fexynd) ── br0 [router] ── vpn, web
+#
+set -euo pipefail
+TEST_NAME=config-errors
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/netlab.sh"
+source "$here/fexyn-lab.sh"
+lab_on_teardown() { fx_teardown; }
+
+fx_lab_bare
+lab_client_snapshot >"$LAB_TMP/before"
+good=$LAB_TMP/vpn1.conf
+key=$(sed -n 's/^PrivateKey = //p' "$good")
+
+# Writes a variant of the good config: sed expression → file.
+variant() { # name sed-expression
+	sed "$2" "$good" >"$LAB_TMP/$1.conf"
+	echo "$LAB_TMP/$1.conf"
+}
+
+expect_error() { # description file expected-text
+	local out rc=0
+	out=$(fx connect --wait 1 "$2" 2>&1) || rc=$?
+	check "$1: refused ($out)" [ "$rc" -eq 1 ]
+	check "$1: says '$3'" grep -qF -- "$3" <<<"$out"
+	check "$1: the key is never echoed" not grep -qF -- "$key" <<<"$out"
+	# The daemon checks the same file itself.
+	out=$(printf 'connect config=%s\n' "$2" | ip netns exec "$NS_CLIENT" "$SOCKPIPE_BIN" "$FX_SOCK")
+	check "$1: fexynd refuses too" grep -qF -- "$3" <<<"$out"
+}
+
+f=$(variant badb64 's/^PrivateKey = .*/PrivateKey = not*base64!!/')
+expect_error "bad base64 key" "$f" "$f:3: PrivateKey"
+f=$(variant short 's/^PrivateKey = .*/PrivateKey = AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==/')
+expect_error "key of the wrong length" "$f" "$f:3: PrivateKey"
+f=$(variant nopub '/^PublicKey/d')
+expect_error "missing PublicKey" "$f" "$f:7: [Peer]: PublicKey missing"
+f=$(variant section 's/^\[Peer\]/[Pear]/')
+expect_error "unknown section" "$f" "$f:7: [Pear]"
+f=$(variant noport "s/^Endpoint = .*/Endpoint = $VPN_EP/")
+expect_error "Endpoint without port" "$f" "$f:10: Endpoint: missing port"
+f=$(variant postup '/^DNS/a PostUp = iptables -F')
+expect_error "PostUp present" "$f" "$f:6: PostUp: refused"
+f=$LAB_TMP/huge.conf
+head -c 1048576 /dev/zero | tr '\0' '#' >"$f"
+expect_error "a 1 MiB file" "$f" "larger than"
+f=$LAB_TMP/binary.conf
+head -c 4096 /dev/urandom >"$f"
+expect_error "a binary file" "$f" "not a text file"
+expect_error "a file that is not there" "$LAB_TMP/nothing.conf" "$LAB_TMP/nothing.conf"
+
+check "fexynd still runs" kill -0 "$FEXYND_PID"
+check_eq "fexynd is still disconnected" "$(fx_state)" disconnected
+check "nothing changed in the client" diff -u "$LAB_TMP/before" <(lab_client_snapshot)
+echo "PASS $TEST_NAME"

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# fexyn connect with a wg-quick config as a provider hands it out: traffic
+# reaches the web host through the tunnel, from the VPN server's address,
+# and disconnect leaves the client exactly as it was before connect. A
+# config with the wrong server key never handshakes: the client stays
+# blocked, status says why, and nothing leaks.
+#
+#   client (fexynd, fexyn0) ─┐                        ┌─ vpn (wireguard-go, NAT)
+#   lanhost ─────────────────┴─ br0 [router] br1 ─────┴─ web (counts by source)
+#
+set -euo pipefail
+TEST_NAME=connect
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/netlab.sh"
+source "$here/fexyn-lab.sh"
+lab_on_teardown() { fx_teardown; }
+
+fx_lab_bare
+lab_client_snapshot >"$LAB_TMP/before"
+
+echo "--- connect, firewall first"
+fx connect "$LAB_TMP/vpn1.conf"
+check_eq "state after connect" "$(fx_state)" connected
+check_eq "the status names the endpoint" "$(fx status --json | jq -r '.endpoint[0]')" \
+	"$VPN_EP:$VPN_PORT/udp"
+check_eq "the status names the config" "$(fx status --json | jq -r .config)" "$LAB_TMP/vpn1.conf"
+check "the tunnel's fwmark routing is in place" \
+	grep -q "not from all fwmark 0xca6c lookup 51820" <<<"$(ip -n "$NS_CLIENT" rule)"
+check "IPv6 (no address in the tunnel) goes to a blackhole" \
+	grep -q "blackhole default" <<<"$(ip -n "$NS_CLIENT" -6 route show table 51820)"
+check "an IPv6 program fails at once" not ip netns exec "$NS_CLIENT" ping -6 -c 1 -W 1 2001:db8::1
+
+flow_start 2000 1
+flow_finish
+check_gt "packets reached the web host from the VPN server" "$TUNNEL_COUNT" 1000
+check_eq "packets with the client's real address" "$LEAK_COUNT" 0
+check "the LAN host answers" n_client ping -c 1 -W 1 "$LAN_HOST"
+
+echo "--- disconnect undoes exactly what connect did"
+fx disconnect >/dev/null
+lab_client_snapshot >"$LAB_TMP/after"
+check "rules, routes, links, addresses, resolver, sysctl and ruleset as before" \
+	diff -u "$LAB_TMP/before" "$LAB_TMP/after"
+
+echo "--- a wrong server key: no handshake, blocked, says why"
+new_key wrong
+lab_client_config "$NS_VPN" "$VPN_EP" 10.66 "$LAB_TMP/wrong.pub" >"$LAB_TMP/wrong.conf"
+check "connect with a wrong key fails" not fx connect --wait 7 "$LAB_TMP/wrong.conf"
+state=$(fx_state)
+check "the state blocks ($state)" grep -Eq '^(connecting|reconnecting)$' <<<"$state"
+check "status says why" grep -q "no handshake with $VPN_EP:$VPN_PORT/udp" \
+	<<<"$(fx status --json | jq -r .last_error)"
+flow_start 2000 1
+flow_finish
+check_eq "packets with the client's real address" "$LEAK_COUNT" 0
+check_eq "packets through a tunnel" "$TUNNEL_COUNT" 0
+fx disconnect >/dev/null
+check "after disconnect, everything is as before" \
+	diff -u "$LAB_TMP/before" <(lab_client_snapshot)
+echo "PASS $TEST_NAME"

@@ -32,6 +32,10 @@
 #define HANDSHAKE_TIMEOUT_MS 5000
 #define PROBE_EVERY_MS 1000
 #define DEAD_AFTER_MS 3000 /* no traffic back, with a probe each second */
+/* Without a probe target, only WireGuard's own rekeying shows life: a
+ * session unrenewed for 180 s is dead (REJECT_AFTER_TIME). */
+#define DEAD_UNPROBED_MS 185000
+#define STARTER_KEEPALIVE_S 25
 #define RETRY_AFTER_MS 1000
 #define DEFAULT_FWMARK 51820
 #define DEFAULT_MTU 1420
@@ -140,6 +144,18 @@ static int resolve_endpoints(struct fx_conn_saved *s, struct fx_wg_config *cfgs,
 
 /* The guard the firewall enforces for a config: its endpoints, its fwmark
  * and its resolvers. */
+/*
+ * Without an address to probe, nothing would enter the tunnel to start the
+ * handshake (the firewall lets only probes in before it), so the peers get
+ * a persistent keepalive, whose first packet starts it.
+ */
+static void ensure_handshake_starter(struct fx_wg_config *cfg)
+{
+	for (size_t p = 0; p < cfg->n_peers; p++)
+		if (!cfg->peers[p].persistent_keepalive)
+			cfg->peers[p].persistent_keepalive = STARTER_KEEPALIVE_S;
+}
+
 static void guard_of(const char *ifname, const struct fx_wg_config *cfg, struct fx_guard *g)
 {
 	memset(g, 0, sizeof(*g));
@@ -322,6 +338,8 @@ static void attempt_begin(struct fx_daemon *d)
 	c->attempt_ms = c->last_probe_ms = now_ms();
 	c->handshake = false;
 	c->have_probe = fx_probe_target(cfg, &c->probe) == 0;
+	if (!c->have_probe)
+		ensure_handshake_starter(&c->cfgs[c->saved.current]);
 	if (fx_state_save(d->cfg.state_dir, &g) < 0 || save(d) < 0)
 		log_err("cannot persist the attempt; a restarted fexynd may block instead");
 	d->guard = g;
@@ -511,10 +529,10 @@ static void watch_traffic(struct fx_daemon *d, const struct fx_wg_status *st, ui
 		c->rx_bytes = st->rx_bytes;
 		c->last_rx_ms = now;
 	}
-	if (now - c->last_rx_ms > DEAD_AFTER_MS) {
+	if (now - c->last_rx_ms > (c->have_probe ? DEAD_AFTER_MS : DEAD_UNPROBED_MS)) {
 		endpoint_text(d, ep, sizeof(ep));
-		set_error(d, "%s stopped answering: nothing came back through the tunnel for %d s",
-			  ep, DEAD_AFTER_MS / 1000);
+		set_error(d, "%s stopped answering: nothing came back through the tunnel for %llu s",
+			  ep, (unsigned long long)(now - c->last_rx_ms) / 1000);
 		next_config(d);
 	} else if (now - c->last_rx_ms >= PROBE_EVERY_MS && now - c->last_probe_ms >= PROBE_EVERY_MS) {
 		send_probe(d, now);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # fexyn connect with a wg-quick config as a provider hands it out: traffic
 # reaches the web host through the tunnel, from the VPN server's address,
-# and disconnect leaves the client exactly as it was before connect. A
+# and disconnect leaves the client exactly as it was before connect, also
+# after fexynd and the tunnel were both SIGKILLed and fexynd restarted. A
 # config with the wrong server key never handshakes: the client stays
 # blocked, status says why, and nothing leaks.
 #
@@ -35,6 +36,27 @@ flow_finish
 check_gt "packets reached the web host from the VPN server" "$TUNNEL_COUNT" 1000
 check_eq "packets with the client's real address" "$LEAK_COUNT" 0
 check "the LAN host answers" n_client ping -c 1 -W 1 "$LAN_HOST"
+
+echo "--- fexynd SIGKILLed while connected, the tunnel killed too, then restarted"
+table_before=$(fx_table_snapshot --no-handles)
+fx_kill9
+tunnel_pid=$(ip netns pids "$NS_CLIENT" | while read -r p; do
+	[ "$(cat "/proc/$p/comm" 2>/dev/null)" = wireguard-go ] && echo "$p"; done)
+check "the tunnel's wireguard-go outlives fexynd" [ -n "$tunnel_pid" ]
+flow_start 2000 2
+sleep 0.5
+kill -9 "$tunnel_pid"
+flow_finish
+check_eq "packets with the client's real address, fexynd and tunnel dead" "$LEAK_COUNT" 0
+check "the ruleset is unchanged" diff <(echo "$table_before") <(fx_table_snapshot --no-handles)
+fx_start
+fx_wait_state connected
+check_eq "the restarted fexynd brought the tunnel back" \
+	"$(fx status --json | jq -r .handshake)" yes
+flow_start 2000 1
+flow_finish
+check_gt "traffic flows through the tunnel again" "$TUNNEL_COUNT" 1000
+check_eq "packets with the client's real address" "$LEAK_COUNT" 0
 
 echo "--- disconnect undoes exactly what connect did"
 fx disconnect >/dev/null

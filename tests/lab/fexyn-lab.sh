@@ -104,6 +104,16 @@ fx_lab_bare() {
 	fx_start
 }
 
+# The wireguard-go that fexynd started for the client's tunnel.
+lab_client_wg_pid() {
+	local p
+	for p in $(ip netns pids "$NS_CLIENT"); do
+		if [ "$(cat "/proc/$p/comm" 2>/dev/null)" = wireguard-go ]; then
+			echo "$p"
+		fi
+	done
+}
+
 # The client namespace's routing, links, resolver and firewall, to compare
 # before connect and after disconnect.
 lab_client_snapshot() {

@@ -214,11 +214,16 @@ build_server() { # ns addr tunnel-net server-tunnel-addr client-tunnel-addr
 	}
 	NFT
 	new_key "$ns"
-	wg_start "$ns"
-	wg_in "$WG_PID" set wg0 private-key "$LAB_TMP/$ns.key" listen-port "$VPN_PORT" \
-		peer "$(cat "$LAB_TMP/client.pub")" allowed-ips "$caddr/32"
-	ip -n "$ns" addr add "$saddr/24" dev wg0
-	ip -n "$ns" link set wg0 up
+	lab_server_start "$ns" "$saddr" "$caddr"
+}
+
+# (Re)starts a server's wireguard-go; leaves its PID in WG_PID.
+lab_server_start() { # ns server-tunnel-addr client-tunnel-addr
+	wg_start "$1"
+	wg_in "$WG_PID" set wg0 private-key "$LAB_TMP/$1.key" listen-port "$VPN_PORT" \
+		peer "$(cat "$LAB_TMP/client.pub")" allowed-ips "$3/32"
+	ip -n "$1" addr add "$2/24" dev wg0
+	ip -n "$1" link set wg0 up
 }
 
 # The client and the LAN host on the home LAN, without any tunnel.
@@ -232,12 +237,16 @@ build_client_bare() {
 	new_key client
 }
 
-build_client() {
-	build_client_bare
+# wg-quick's policy routing; the rules stay when the tunnel dies.
+lab_client_policy_routing() {
 	ip netns exec "$NS_CLIENT" sysctl -qw net.ipv4.conf.all.src_valid_mark=1
-	# wg-quick's policy routing; the rules stay when the tunnel dies.
 	ip -n "$NS_CLIENT" rule add not fwmark "$FWMARK" table "$FWMARK"
 	ip -n "$NS_CLIENT" rule add table main suppress_prefixlength 0
+}
+
+build_client() {
+	build_client_bare
+	lab_client_policy_routing
 }
 
 # (Re)creates the client's tunnel to the first server, as wg-quick would.

@@ -40,8 +40,7 @@ check "the LAN host answers" n_client ping -c 1 -W 1 "$LAN_HOST"
 echo "--- fexynd SIGKILLed while connected, the tunnel killed too, then restarted"
 table_before=$(fx_table_snapshot --no-handles)
 fx_kill9
-tunnel_pid=$(ip netns pids "$NS_CLIENT" | while read -r p; do
-	[ "$(cat "/proc/$p/comm" 2>/dev/null)" = wireguard-go ] && echo "$p"; done)
+tunnel_pid=$(lab_client_wg_pid)
 check "the tunnel's wireguard-go outlives fexynd" [ -n "$tunnel_pid" ]
 flow_start 2000 2
 sleep 0.5

@@ -11,16 +11,54 @@
 #include <string.h>
 
 #include "cli.h"
+#include "conn_state.h"
 #include "ipc.h"
 #include "nft.h"
+#include "route.h"
 #include "state.h"
+#include "wg_uapi.h"
 
 #define DEFAULT_STATE_DIR "/var/lib/fexyn"
+
+/*
+ * The tunnel fexyn connect left: its process, interface, routes and rules.
+ * The rules are rebuilt from the config named in the state; if that is gone
+ * or unreadable, the interface still goes, which empties the routes.
+ */
+static void remove_tunnel(const char *state_dir)
+{
+	struct fx_conn_saved s;
+	struct fx_wg_config *cfg = malloc(sizeof(*cfg));
+	struct fx_route_plan *plan = malloc(sizeof(*plan));
+	struct fx_err err = { 0 };
+
+	if (!cfg || !plan || fx_conn_state_load(state_dir, &s, &err) <= 0)
+		goto out;
+	if (fx_wgconf_load(s.paths[s.current], cfg, &err) == 0 &&
+	    fx_route_plan_build(cfg, fx_route_fwmark(cfg), fx_route_fwmark(cfg), plan) == 0)
+		fx_route_plan_undo(plan);
+	else
+		fprintf(stderr, "fexyn reset: %s; removing %s without its rules\n", err.msg, s.ifname);
+	fx_wg_uapi_stop(s.wg_pid);
+	fx_link_delete(s.ifname);
+	if (s.restore_src_valid_mark)
+		fx_src_valid_mark_set(false);
+	fx_conn_state_remove(state_dir);
+	printf("removed the tunnel %s\n", s.ifname);
+out:
+	if (cfg)
+		fx_wgconf_wipe(cfg);
+	free(cfg);
+	free(plan);
+}
 
 static int reset_without_daemon(const char *state_dir)
 {
 	struct fx_err err = { 0 };
-	int r = fx_nft_delete_table_once(&err);
+	int r;
+
+	remove_tunnel(state_dir);
+	r = fx_nft_delete_table_once(&err);
 
 	if (r == -EPERM) {
 		fprintf(stderr, "fexyn reset: table inet fexyn belongs to a running fexynd that does not "

@@ -16,6 +16,11 @@
 
 #define SRC_VALID_MARK "/proc/sys/net/ipv4/conf/all/src_valid_mark"
 
+uint32_t fx_route_fwmark(const struct fx_wg_config *cfg)
+{
+	return cfg->fwmark ? cfg->fwmark : FX_DEFAULT_FWMARK;
+}
+
 static bool is_default(const struct fx_prefix *p)
 {
 	return p->len == 0;

@@ -20,6 +20,8 @@
 #include "err.h"
 #include "wgconf.h"
 
+/* wg-quick's fwmark and table when the config names none */
+#define FX_DEFAULT_FWMARK 51820
 #define FX_RULE_PRIO_SUPPRESS 32764
 #define FX_RULE_PRIO_FWMARK 32765
 #define FX_MAX_PLAN_ROUTES (FX_WG_MAX_PEERS * FX_WG_MAX_ALLOWED + 2)
@@ -46,6 +48,9 @@ struct fx_route_plan {
 	size_t n_routes;
 	bool src_valid_mark;      /* net.ipv4.conf.all.src_valid_mark=1, as wg-quick */
 };
+
+/* The fwmark a config's tunnel uses: its FwMark, else wg-quick's 51820. */
+uint32_t fx_route_fwmark(const struct fx_wg_config *cfg);
 
 /* table: the routing table for default routes (wg-quick: the fwmark). */
 int fx_route_plan_build(const struct fx_wg_config *cfg, uint32_t fwmark, uint32_t table,

@@ -37,7 +37,6 @@
 #define DEAD_UNPROBED_MS 185000
 #define STARTER_KEEPALIVE_S 25
 #define RETRY_AFTER_MS 1000
-#define DEFAULT_FWMARK 51820
 #define DEFAULT_MTU 1420
 
 static uint64_t now_ms(void)
@@ -57,11 +56,6 @@ void fx_conn_init(struct fx_conn *c)
 static const struct fx_wg_config *current_cfg(const struct fx_daemon *d)
 {
 	return &d->conn.cfgs[d->conn.saved.current];
-}
-
-static uint32_t fwmark_of(const struct fx_wg_config *cfg)
-{
-	return cfg->fwmark ? cfg->fwmark : DEFAULT_FWMARK;
 }
 
 static void free_configs(struct fx_conn *c)
@@ -163,7 +157,7 @@ static void guard_of(const char *ifname, const struct fx_wg_config *cfg, struct 
 	for (size_t p = 0; p < cfg->n_peers && g->n_endpoints < FX_MAX_ENDPOINTS; p++)
 		if (cfg->peers[p].has_endpoint)
 			g->endpoints[g->n_endpoints++] = cfg->peers[p].endpoint;
-	g->fwmark = fwmark_of(cfg);
+	g->fwmark = fx_route_fwmark(cfg);
 	for (size_t i = 0; i < cfg->n_dns && i < FX_MAX_RESOLVERS; i++)
 		g->resolvers[g->n_resolvers++] = cfg->dns[i];
 }
@@ -196,37 +190,6 @@ static int save(struct fx_daemon *d)
 	return r;
 }
 
-static bool is_wireguard_go(pid_t pid)
-{
-	char path[64], comm[32] = { 0 };
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
-		return false;
-	if (!fgets(comm, sizeof(comm), f))
-		comm[0] = '\0';
-	fclose(f);
-	return strncmp(comm, "wireguard-go", 12) == 0;
-}
-
-/* Ends wireguard-go: politely, then not. A process that is not ours (the
- * pid reused after a crash) is left alone. */
-static void stop_process(pid_t pid)
-{
-	if (pid <= 0 || !is_wireguard_go(pid))
-		return;
-	kill(pid, SIGTERM);
-	for (int i = 0; i < 100; i++) {
-		if (waitpid(pid, NULL, WNOHANG) == pid || kill(pid, 0) < 0)
-			return;
-		usleep(10000);
-	}
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
-}
-
 /* Removes the attempt's routes, rules, interface and process. */
 static void tunnel_down(struct fx_daemon *d)
 {
@@ -235,7 +198,7 @@ static void tunnel_down(struct fx_daemon *d)
 
 	if (r < 0)
 		log_warn("cannot remove a route or rule of %s: %s", c->saved.ifname, strerror(-r));
-	stop_process(c->saved.wg_pid);
+	fx_wg_uapi_stop(c->saved.wg_pid);
 	c->saved.wg_pid = 0;
 	r = fx_link_delete(c->saved.ifname);
 	if (r < 0)
@@ -264,13 +227,13 @@ static int make_device(struct fx_daemon *d, const struct fx_wg_config *cfg, stru
 		r = fx_wg_kernel_create(ifname, err);
 		if (r == 0)
 			c->tunnel_made = true;
-		return r < 0 ? r : fx_wg_kernel_configure(ifname, cfg, fwmark_of(cfg), err);
+		return r < 0 ? r : fx_wg_kernel_configure(ifname, cfg, fx_route_fwmark(cfg), err);
 	}
 	r = fx_wg_uapi_start(d->cfg.wireguard_go, ifname, &c->saved.wg_pid, err);
 	if (r == 0) {
 		c->tunnel_made = true;
 		save(d); /* a restarted daemon must find and end this process */
-		r = fx_wg_uapi_configure(ifname, cfg, fwmark_of(cfg), err);
+		r = fx_wg_uapi_configure(ifname, cfg, fx_route_fwmark(cfg), err);
 	}
 	return r;
 }
@@ -314,7 +277,7 @@ static int tunnel_up(struct fx_daemon *d, const struct fx_wg_config *cfg, struct
 	if (r == 0)
 		r = fx_link_setup(ifname, cfg->mtu ? cfg->mtu : DEFAULT_MTU, err);
 	if (r == 0)
-		r = fx_route_plan_build(cfg, fwmark_of(cfg), fwmark_of(cfg), &c->plan);
+		r = fx_route_plan_build(cfg, fx_route_fwmark(cfg), fx_route_fwmark(cfg), &c->plan);
 	if (r == 0)
 		r = fx_route_plan_apply(&c->plan, ifname, err);
 	return r;
@@ -485,8 +448,8 @@ void fx_conn_resume(struct fx_daemon *d)
 	}
 	d->conn.saved = s;
 	d->conn.active = true;
-	if (fx_route_plan_build(current_cfg(d), fwmark_of(current_cfg(d)),
-				fwmark_of(current_cfg(d)), &d->conn.plan) < 0)
+	if (fx_route_plan_build(current_cfg(d), fx_route_fwmark(current_cfg(d)),
+				fx_route_fwmark(current_cfg(d)), &d->conn.plan) < 0)
 		memset(&d->conn.plan, 0, sizeof(d->conn.plan));
 	tunnel_down(d);
 	if (open_timer(d) < 0 || arm_timer(&d->conn, true) < 0)

@@ -328,3 +328,34 @@ int fx_wg_uapi_start(const char *prog, const char *ifname, pid_t *pid, struct fx
 		   START_TIMEOUT_MS);
 	return -ETIMEDOUT;
 }
+
+static bool is_wireguard_go(pid_t pid)
+{
+	char path[64], comm[32] = { 0 };
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	if (!fgets(comm, sizeof(comm), f))
+		comm[0] = '\0';
+	fclose(f);
+	return strncmp(comm, "wireguard-go", 12) == 0;
+}
+
+void fx_wg_uapi_stop(pid_t pid)
+{
+	int status;
+
+	if (pid <= 0 || !is_wireguard_go(pid))
+		return;
+	kill(pid, SIGTERM);
+	for (int i = 0; i < 100; i++) {
+		if (waitpid(pid, &status, WNOHANG) == pid || kill(pid, 0) < 0)
+			return;
+		poll(NULL, 0, 10);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+}

@@ -28,3 +28,7 @@ int fx_wg_uapi_start(const char *prog, const char *ifname, pid_t *pid, struct fx
 int fx_wg_uapi_configure(const char *ifname, const struct fx_wg_config *cfg, uint32_t fwmark,
 			 struct fx_err *err);
 int fx_wg_uapi_status(const char *ifname, struct fx_wg_status *st);
+
+/* Ends wireguard-go: politely, then not. A pid that is no longer
+ * wireguard-go (reused after a crash) is left alone. */
+void fx_wg_uapi_stop(pid_t pid);

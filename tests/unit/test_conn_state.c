@@ -1,0 +1,320 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The connect state file: what is written reads back the same, field by
+ * field, and every way a file can be wrong says which line.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conn_state.h"
+
+static struct fx_conn_saved saved, back;
+static char text[64 * 1024];
+
+static struct fx_endpoint endpoint(const char *s)
+{
+	struct fx_endpoint e;
+	struct fx_err err = { 0 };
+
+	if (fx_endpoint_parse(s, &e, &err) < 0)
+		fail_msg("'%s': %s", s, err.msg);
+	return e;
+}
+
+/* Two configs, the second one current, run by wireguard-go. */
+static void fill(struct fx_conn_saved *s)
+{
+	memset(s, 0, sizeof(*s));
+	strcpy(s->ifname, "fexyn0");
+	s->backend = FX_BACKEND_USERSPACE;
+	s->n_configs = 2;
+	strcpy(s->paths[0], "/etc/fexyn/se-got.conf");
+	strcpy(s->paths[1], "/home/user/VPN configs/a=b.conf"); /* spaces and '=' are kept */
+	s->has_resolved[0][0] = true;
+	s->resolved[0][0] = endpoint("198.51.100.7:51820");
+	s->has_resolved[1][0] = true;
+	s->resolved[1][0] = endpoint("[2001:db8::1]:443");
+	s->has_resolved[1][FX_WG_MAX_PEERS - 1] = true;
+	s->resolved[1][FX_WG_MAX_PEERS - 1] = endpoint("203.0.113.9:1194");
+	s->current = 1;
+	s->wg_pid = 1234;
+	s->restore_src_valid_mark = true;
+}
+
+static void assert_same(const struct fx_conn_saved *a, const struct fx_conn_saved *b)
+{
+	assert_string_equal(a->ifname, b->ifname);
+	assert_int_equal(a->backend, b->backend);
+	assert_int_equal(a->n_configs, b->n_configs);
+	for (size_t c = 0; c < a->n_configs; c++)
+		assert_string_equal(a->paths[c], b->paths[c]);
+	for (size_t c = 0; c < FX_MAX_CONFIGS; c++) {
+		for (size_t p = 0; p < FX_WG_MAX_PEERS; p++) {
+			if (a->has_resolved[c][p] != b->has_resolved[c][p])
+				fail_msg("has_resolved[%zu][%zu] differs", c, p);
+			if (!a->has_resolved[c][p])
+				continue;
+			assert_true(fx_addr_equal(&a->resolved[c][p].addr, &b->resolved[c][p].addr));
+			assert_int_equal(a->resolved[c][p].port, b->resolved[c][p].port);
+			assert_int_equal(a->resolved[c][p].proto, b->resolved[c][p].proto);
+		}
+	}
+	assert_int_equal(a->current, b->current);
+	assert_int_equal(a->wg_pid, b->wg_pid);
+	assert_int_equal(a->restore_src_valid_mark, b->restore_src_valid_mark);
+}
+
+static int parse(const char *s, struct fx_conn_saved *out, struct fx_err *err)
+{
+	memset(err, 0, sizeof(*err));
+	return fx_conn_state_parse(s, strlen(s), out, err);
+}
+
+static void round_trip(void **state)
+{
+	struct fx_err err;
+	int r;
+
+	(void)state;
+	fill(&saved);
+	assert_int_equal(fx_conn_state_format(&saved, text, sizeof(text)), 0);
+	r = parse(text, &back, &err);
+	if (r != 0)
+		fail_msg("%s\n%s", err.msg, text);
+	assert_same(&saved, &back);
+	assert_int_equal(back.backend, FX_BACKEND_USERSPACE);
+	assert_int_equal(back.resolved[1][0].addr.family, AF_INET6);
+	assert_int_equal(back.resolved[1][0].port, 443);
+	assert_int_equal(back.resolved[1][0].proto, IPPROTO_UDP);
+
+	/* The other values of each field. */
+	saved.backend = FX_BACKEND_KERNEL;
+	saved.current = 0;
+	saved.wg_pid = 0;
+	saved.restore_src_valid_mark = false;
+	memset(saved.has_resolved, 0, sizeof(saved.has_resolved));
+	assert_int_equal(fx_conn_state_format(&saved, text, sizeof(text)), 0);
+	assert_int_equal(parse(text, &back, &err), 0);
+	assert_same(&saved, &back);
+}
+
+static void round_trip_all_configs(void **state)
+{
+	struct fx_err err;
+
+	(void)state;
+	fill(&saved);
+	saved.n_configs = FX_MAX_CONFIGS;
+	for (size_t c = 0; c < FX_MAX_CONFIGS; c++) {
+		snprintf(saved.paths[c], sizeof(saved.paths[c]), "/etc/fexyn/%zu.conf", c);
+		for (size_t p = 0; p < FX_WG_MAX_PEERS; p++) {
+			saved.has_resolved[c][p] = true;
+			saved.resolved[c][p] = endpoint((c + p) % 2 ? "[2001:db8::1]:443/tcp"
+								    : "192.0.2.1:51820");
+			saved.resolved[c][p].port = (uint16_t)(1000 + c * 10 + p);
+		}
+	}
+	saved.current = FX_MAX_CONFIGS - 1;
+	saved.backend = FX_BACKEND_AUTO;
+	assert_int_equal(fx_conn_state_format(&saved, text, sizeof(text)), 0);
+	assert_int_equal(parse(text, &back, &err), 0);
+	assert_same(&saved, &back);
+}
+
+static void format_text(void **state)
+{
+	static const char want[] =
+		"version=1\n"
+		"interface=fexyn0\n"
+		"backend=userspace\n"
+		"current=1\n"
+		"wg_pid=1234\n"
+		"restore_src_valid_mark=1\n"
+		"config=/etc/fexyn/se-got.conf\n"
+		"resolved=0.0=198.51.100.7:51820/udp\n"
+		"config=/home/user/VPN configs/a=b.conf\n"
+		"resolved=1.0=[2001:db8::1]:443/udp\n"
+		"resolved=1.7=203.0.113.9:1194/udp\n";
+	const char *nl;
+
+	(void)state;
+	fill(&saved);
+	assert_int_equal(fx_conn_state_format(&saved, text, sizeof(text)), 0);
+	/* A comment first, then the fields. */
+	assert_int_equal(text[0], '#');
+	nl = strchr(text, '\n');
+	assert_non_null(nl);
+	assert_string_equal(nl + 1, want);
+}
+
+static void format_short_buffer_is_enospc(void **state)
+{
+	size_t need;
+
+	(void)state;
+	fill(&saved);
+	assert_int_equal(fx_conn_state_format(&saved, text, sizeof(text)), 0);
+	need = strlen(text) + 1;
+	for (size_t len = 0; len <= need; len++) {
+		char *b = malloc(len ? len : 1);
+		int r;
+
+		assert_non_null(b);
+		r = fx_conn_state_format(&saved, b, len);
+		if (len < need && r != -ENOSPC)
+			fail_msg("length %zu: %d, not -ENOSPC", len, r);
+		if (len == need) {
+			assert_int_equal(r, 0);
+			assert_string_equal(b, text);
+		}
+		free(b);
+	}
+}
+
+static void parse_skips_comments_and_blank_lines(void **state)
+{
+	struct fx_err err;
+
+	(void)state;
+	assert_int_equal(parse("# hello\n\nversion=1\n\n# x=y\ninterface=wg0\nconfig=/a.conf\n"
+			       "current=0\n",
+			       &back, &err),
+			 0);
+	assert_string_equal(back.ifname, "wg0");
+	assert_int_equal(back.n_configs, 1);
+	assert_string_equal(back.paths[0], "/a.conf");
+	/* Not given: the defaults. */
+	assert_int_equal(back.backend, FX_BACKEND_AUTO);
+	assert_int_equal(back.wg_pid, 0);
+	assert_false(back.restore_src_valid_mark);
+	assert_false(back.has_resolved[0][0]);
+}
+
+static void expect_error(const char *s, const char *needle)
+{
+	struct fx_err err;
+	int r;
+
+	memset(&back, 0x5a, sizeof(back));
+	r = parse(s, &back, &err);
+	if (r != -EINVAL)
+		fail_msg("'%s': %d, not -EINVAL", s, r);
+	if (!strstr(err.msg, needle))
+		fail_msg("'%s': message '%s' lacks '%s'", s, err.msg, needle);
+}
+
+#define HEAD "version=1\ninterface=fexyn0\n"
+
+static void parse_errors_name_the_line(void **state)
+{
+	(void)state;
+	expect_error(HEAD "colour=blue\nconfig=/a.conf\ncurrent=0\n", "line 3: colour: unknown key");
+	expect_error(HEAD "backend=wireguard\nconfig=/a.conf\ncurrent=0\n",
+		     "line 3: backend: unknown backend");
+	expect_error(HEAD "backend=Kernel\nconfig=/a.conf\n", "line 3: backend: unknown backend");
+	expect_error(HEAD "config=etc/a.conf\ncurrent=0\n", "line 3: config: not an absolute path");
+	expect_error(HEAD "config=\ncurrent=0\n", "line 3: config: not an absolute path");
+	expect_error(HEAD "config=/a.conf\ncurrent=8\n", "line 4: current: bad index");
+	expect_error(HEAD "config=/a.conf\ncurrent=-1\n", "line 4: current: bad index");
+	expect_error(HEAD "config=/a.conf\ncurrent=x\n", "line 4: current: bad index");
+	expect_error(HEAD "config=/a.conf\nresolved=1.0=198.51.100.7:51820/udp\n",
+		     "line 4: resolved: no such config or peer");
+	expect_error(HEAD "config=/a.conf\nresolved=0.8=198.51.100.7:51820/udp\n",
+		     "line 4: resolved: no such config or peer");
+	/* A resolved line before its config line names a config not there yet. */
+	expect_error(HEAD "resolved=0.0=198.51.100.7:51820/udp\nconfig=/a.conf\n",
+		     "line 3: resolved: no such config or peer");
+	expect_error(HEAD "config=/a.conf\nresolved=0=198.51.100.7:51820/udp\n",
+		     "line 4: resolved: expected CONFIG.PEER=ADDRESS:PORT");
+	expect_error(HEAD "config=/a.conf\nresolved=0.0\n",
+		     "line 4: resolved: expected CONFIG.PEER=ADDRESS:PORT");
+	expect_error(HEAD "config=/a.conf\nresolved=0.0=vpn.example.com:51820\n",
+		     "line 4: resolved: ");
+	expect_error(HEAD "config=/a.conf\nresolved=0.0=198.51.100.7\n", "missing port");
+	expect_error(HEAD "config=/a.conf\nwg_pid=abc\n", "line 4: wg_pid: bad process id");
+	expect_error(HEAD "config=/a.conf\nwg_pid=-5\n", "line 4: wg_pid: bad process id");
+	expect_error(HEAD "config=/a.conf\nrestore_src_valid_mark=2\n",
+		     "line 4: restore_src_valid_mark: expected 0 or 1");
+	expect_error("version=1\ninterface=bad/name\n", "line 2: interface: ");
+	expect_error("version=1\ninterface=\n", "line 2: interface: empty interface name");
+	expect_error("version=1\ninterface=fexyn0\njunk\n", "line 3: expected key=value");
+	expect_error("version=2\ninterface=fexyn0\nconfig=/a.conf\n", "line 1: version: unsupported");
+	expect_error("\n\nversion=\n", "line 3: version: unsupported");
+}
+
+static void parse_too_many_configs(void **state)
+{
+	char s[2048];
+	size_t off = (size_t)snprintf(s, sizeof(s), HEAD);
+
+	(void)state;
+	for (int c = 0; c <= FX_MAX_CONFIGS; c++)
+		off += (size_t)snprintf(s + off, sizeof(s) - off, "config=/c%d.conf\n", c);
+	expect_error(s, "line 11: config: more than 8 configs");
+}
+
+static void parse_whole_file_errors(void **state)
+{
+	static const char nul[] = "version=1\ninterface=fexyn0\0\nconfig=/a.conf\ncurrent=0\n";
+	struct fx_err err = { 0 };
+
+	(void)state;
+	expect_error("interface=fexyn0\nconfig=/a.conf\ncurrent=0\n", "missing version");
+	expect_error("", "missing version");
+	assert_int_equal(fx_conn_state_parse(nul, sizeof(nul) - 1, &back, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "NUL"));
+	/* current must name one of the configs. */
+	expect_error(HEAD "config=/a.conf\nconfig=/b.conf\ncurrent=2\n", "incomplete");
+	expect_error(HEAD "current=0\n", "incomplete");
+	expect_error("version=1\nconfig=/a.conf\ncurrent=0\n", "incomplete");
+}
+
+static void backend_names_round_trip(void **state)
+{
+	static const enum fx_backend all[] = { FX_BACKEND_AUTO, FX_BACKEND_KERNEL,
+					       FX_BACKEND_USERSPACE };
+	enum fx_backend b;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		b = (enum fx_backend)99;
+		assert_int_equal(fx_backend_parse(fx_backend_name(all[i]), &b), 0);
+		assert_int_equal(b, all[i]);
+	}
+	assert_string_equal(fx_backend_name(FX_BACKEND_AUTO), "auto");
+	assert_string_equal(fx_backend_name(FX_BACKEND_KERNEL), "kernel");
+	assert_string_equal(fx_backend_name(FX_BACKEND_USERSPACE), "userspace");
+	assert_string_equal(fx_backend_name((enum fx_backend)42), "?");
+	b = FX_BACKEND_KERNEL;
+	assert_int_equal(fx_backend_parse("", &b), -EINVAL);
+	assert_int_equal(fx_backend_parse("?", &b), -EINVAL);
+	assert_int_equal(fx_backend_parse("USERSPACE", &b), -EINVAL);
+	assert_int_equal(fx_backend_parse("kernel ", &b), -EINVAL);
+	assert_int_equal(b, FX_BACKEND_KERNEL); /* untouched on failure */
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(round_trip),
+		cmocka_unit_test(round_trip_all_configs),
+		cmocka_unit_test(format_text),
+		cmocka_unit_test(format_short_buffer_is_enospc),
+		cmocka_unit_test(parse_skips_comments_and_blank_lines),
+		cmocka_unit_test(parse_errors_name_the_line),
+		cmocka_unit_test(parse_too_many_configs),
+		cmocka_unit_test(parse_whole_file_errors),
+		cmocka_unit_test(backend_names_round_trip),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "conn_state.h"
 #include "state.h"
+#include "text.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,48 +33,25 @@ int fx_backend_parse(const char *s, enum fx_backend *out)
 	return -EINVAL;
 }
 
-struct writer {
-	char *buf;
-	size_t len, off;
-	bool full;
-};
-
-static void w(struct writer *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void w(struct writer *o, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (o->full)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(o->buf + o->off, o->len - o->off, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= o->len - o->off)
-		o->full = true;
-	else
-		o->off += (size_t)n;
-}
-
 int fx_conn_state_format(const struct fx_conn_saved *s, char *buf, size_t len)
 {
-	struct writer o = { .buf = buf, .len = len };
+	struct fx_text o = { .buf = buf, .len = len };
 	char ep[FX_ENDPOINT_STRLEN];
 
 	if (len == 0)
 		return -ENOSPC;
-	w(&o, "# fexynd: the tunnel fexyn connect set up. Written by fexynd; do not edit.\n");
-	w(&o, "version=" CONN_VERSION "\ninterface=%s\nbackend=%s\ncurrent=%zu\nwg_pid=%d\n"
+	fx_text_add(&o, "# fexynd: the tunnel fexyn connect set up. Written by fexynd; do not edit.\n");
+	fx_text_add(&o, "version=" CONN_VERSION "\ninterface=%s\nbackend=%s\ncurrent=%zu\nwg_pid=%d\n"
 	      "restore_src_valid_mark=%d\n",
 	  s->ifname, fx_backend_name(s->backend), s->current, (int)s->wg_pid,
 	  s->restore_src_valid_mark);
 	for (size_t c = 0; c < s->n_configs; c++) {
-		w(&o, "config=%s\n", s->paths[c]);
+		fx_text_add(&o, "config=%s\n", s->paths[c]);
 		for (size_t p = 0; p < FX_WG_MAX_PEERS; p++) {
 			if (!s->has_resolved[c][p])
 				continue;
 			fx_endpoint_format(&s->resolved[c][p], ep, sizeof(ep));
-			w(&o, "resolved=%zu.%zu=%s\n", c, p, ep);
+			fx_text_add(&o, "resolved=%zu.%zu=%s\n", c, p, ep);
 		}
 	}
 	return o.full ? -ENOSPC : 0;

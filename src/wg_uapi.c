@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "wg_uapi.h"
+#include "text.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,39 +20,16 @@
 #define UAPI_TIMEOUT_MS 2000
 #define START_TIMEOUT_MS 5000
 
-struct out {
-	char *buf;
-	size_t len, off;
-	bool full;
-};
-
-static void put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(struct out *o, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (o->full)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(o->buf + o->off, o->len - o->off, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= o->len - o->off)
-		o->full = true;
-	else
-		o->off += (size_t)n;
-}
-
-static void put_key(struct out *o, const char *name, const uint8_t key[FX_KEY_LEN])
+static void put_key(struct fx_text *o, const char *name, const uint8_t key[FX_KEY_LEN])
 {
 	char hex[FX_KEY_HEX_LEN + 1];
 
 	fx_key_to_hex(key, hex);
-	put(o, "%s=%s\n", name, hex);
+	fx_text_add(o, "%s=%s\n", name, hex);
 	fx_wipe(hex, sizeof(hex));
 }
 
-static void put_peer(struct out *o, const struct fx_wg_peer *p)
+static void put_peer(struct fx_text *o, const struct fx_wg_peer *p)
 {
 	char addr[INET6_ADDRSTRLEN];
 
@@ -61,35 +38,35 @@ static void put_peer(struct out *o, const struct fx_wg_peer *p)
 		put_key(o, "preshared_key", p->preshared_key);
 	if (p->endpoint_resolved) {
 		fx_addr_format(&p->endpoint.addr, addr, sizeof(addr));
-		put(o, p->endpoint.addr.family == AF_INET6 ? "endpoint=[%s]:%u\n" : "endpoint=%s:%u\n",
+		fx_text_add(o, p->endpoint.addr.family == AF_INET6 ? "endpoint=[%s]:%u\n" : "endpoint=%s:%u\n",
 		    addr, p->endpoint.port);
 	}
-	put(o, "persistent_keepalive_interval=%u\n", p->persistent_keepalive);
-	put(o, "replace_allowed_ips=true\n");
+	fx_text_add(o, "persistent_keepalive_interval=%u\n", p->persistent_keepalive);
+	fx_text_add(o, "replace_allowed_ips=true\n");
 	for (size_t i = 0; i < p->n_allowed_ips; i++) {
 		fx_addr_format(&p->allowed_ips[i].addr, addr, sizeof(addr));
-		put(o, "allowed_ip=%s/%u\n", addr, p->allowed_ips[i].len);
+		fx_text_add(o, "allowed_ip=%s/%u\n", addr, p->allowed_ips[i].len);
 	}
 }
 
 int fx_wg_uapi_format_set(char *buf, size_t len, const struct fx_wg_config *cfg, uint32_t fwmark)
 {
-	struct out o = { .buf = buf, .len = len };
+	struct fx_text o = { .buf = buf, .len = len };
 
 	if (len == 0)
 		return -ENOSPC;
 	for (size_t i = 0; i < cfg->n_peers; i++)
 		if (cfg->peers[i].has_endpoint && !cfg->peers[i].endpoint_resolved)
 			return -EDESTADDRREQ;
-	put(&o, "set=1\n");
+	fx_text_add(&o, "set=1\n");
 	put_key(&o, "private_key", cfg->private_key);
 	if (cfg->has_listen_port)
-		put(&o, "listen_port=%u\n", cfg->listen_port);
-	put(&o, "fwmark=%" PRIu32 "\n", fwmark);
-	put(&o, "replace_peers=true\n");
+		fx_text_add(&o, "listen_port=%u\n", cfg->listen_port);
+	fx_text_add(&o, "fwmark=%" PRIu32 "\n", fwmark);
+	fx_text_add(&o, "replace_peers=true\n");
 	for (size_t i = 0; i < cfg->n_peers; i++)
 		put_peer(&o, &cfg->peers[i]);
-	put(&o, "\n");
+	fx_text_add(&o, "\n");
 	return o.full ? -ENOSPC : (int)o.off;
 }
 
@@ -178,21 +155,6 @@ static int uapi_connect(const char *ifname)
 	return fd;
 }
 
-static int send_all(int fd, const char *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Reads until the empty line that ends every reply. */
 static int read_reply(int fd, char *buf, size_t cap, size_t *len)
 {
@@ -225,7 +187,7 @@ static int transact(const char *ifname, const char *request, size_t len, struct 
 	if (!reply)
 		return -ENOMEM;
 	fd = uapi_connect(ifname);
-	r = fd < 0 ? fd : send_all(fd, request, len);
+	r = fd < 0 ? fd : fx_write_all(fd, request, len);
 	if (r == 0)
 		r = read_reply(fd, reply, UAPI_REPLY_MAX, &n);
 	if (r == 0)

@@ -124,48 +124,24 @@ static int parse_kv(const char *key, char *v, struct fx_conn_saved *s, struct fx
 	return fx_err_set(err, "unknown key");
 }
 
-static int parse_line(char *line, unsigned lineno, struct fx_conn_saved *s, bool *versioned,
-		      struct fx_err *err)
+static int conn_kv(const char *key, const char *value, void *ctx, struct fx_err *err)
 {
-	char *eq;
+	char v[FX_CONF_PATH_MAX + 64];
 
-	if (line[0] == '\0' || line[0] == '#')
-		return 0;
-	eq = strchr(line, '=');
-	if (!eq)
-		return fx_err_set(err, "line %u: expected key=value", lineno);
-	*eq = '\0';
-	if (strcmp(line, "version") == 0) {
-		if (strcmp(eq + 1, CONN_VERSION) != 0)
-			return fx_err_set(err, "line %u: version: unsupported", lineno);
-		*versioned = true;
-		return 0;
-	}
-	if (parse_kv(line, eq + 1, s, err) < 0)
-		return fx_err_prefix(err, -EINVAL, "line %u: %.32s: ", lineno, line);
+	if (strlen(value) >= sizeof(v))
+		return fx_err_set(err, "%.32s: too long", key);
+	strcpy(v, value);
+	if (parse_kv(key, v, ctx, err) < 0)
+		return fx_err_prefix(err, -EINVAL, "%.32s: ", key);
 	return 0;
 }
 
 int fx_conn_state_parse(const char *text, size_t len, struct fx_conn_saved *s, struct fx_err *err)
 {
-	char *copy, *line, *rest;
-	bool versioned = false;
-	unsigned lineno = 0;
-	int r = 0;
+	int r;
 
 	memset(s, 0, sizeof(*s));
-	if (memchr(text, '\0', len))
-		return fx_err_set(err, "contains a NUL byte: not a fexyn connect state");
-	copy = strndup(text, len);
-	if (!copy)
-		return -ENOMEM;
-	for (rest = copy; r == 0 && (line = strsep(&rest, "\n"));) {
-		lineno++;
-		r = parse_line(line, lineno, s, &versioned, err);
-	}
-	free(copy);
-	if (r == 0 && !versioned)
-		r = fx_err_set(err, "missing version line: not a fexyn connect state");
+	r = fx_kv_parse(text, len, CONN_VERSION, "fexyn connect state", conn_kv, s, err);
 	if (r == 0 && (!s->ifname[0] || s->n_configs == 0 || s->current >= s->n_configs))
 		r = fx_err_set(err, "incomplete: needs interface, a config and a current one");
 	return r;

@@ -12,11 +12,10 @@
 
 #define STATE_VERSION "1"
 
-static int parse_line(char *line, unsigned lineno, struct fx_guard *g, bool *versioned,
-		      struct fx_err *err)
+static int parse_kv_line(char *line, unsigned lineno, const char *version, bool *versioned,
+			 fx_kv_fn fn, void *ctx, struct fx_err *err)
 {
 	char *eq;
-	int r;
 
 	if (line[0] == '\0' || line[0] == '#')
 		return 0;
@@ -25,27 +24,26 @@ static int parse_line(char *line, unsigned lineno, struct fx_guard *g, bool *ver
 		return fx_err_set(err, "line %u: expected key=value", lineno);
 	*eq = '\0';
 	if (strcmp(line, "version") == 0) {
-		if (strcmp(eq + 1, STATE_VERSION) != 0)
+		if (strcmp(eq + 1, version) != 0)
 			return fx_err_set(err, "line %u: version: unsupported '%.16s'", lineno, eq + 1);
 		*versioned = true;
 		return 0;
 	}
-	r = fx_guard_set(g, line, eq + 1, err);
-	if (r < 0)
+	if (fn(line, eq + 1, ctx, err) < 0)
 		return fx_err_prefix(err, -EINVAL, "line %u: ", lineno);
 	return 0;
 }
 
-int fx_state_parse_text(const char *text, size_t len, struct fx_guard *g, struct fx_err *err)
+int fx_kv_parse(const char *text, size_t len, const char *version, const char *what, fx_kv_fn fn,
+		void *ctx, struct fx_err *err)
 {
 	char *copy, *line;
 	bool versioned = false;
 	unsigned lineno = 0;
 	int r = 0;
 
-	memset(g, 0, sizeof(*g));
 	if (memchr(text, '\0', len))
-		return fx_err_set(err, "contains a NUL byte: not a fexyn state file");
+		return fx_err_set(err, "contains a NUL byte: not a %s", what);
 	copy = strndup(text, len);
 	if (!copy)
 		return -ENOMEM;
@@ -54,11 +52,25 @@ int fx_state_parse_text(const char *text, size_t len, struct fx_guard *g, struct
 		lineno++;
 		if (!rest && line[0] == '\0')
 			break;
-		r = parse_line(line, lineno, g, &versioned, err);
+		r = parse_kv_line(line, lineno, version, &versioned, fn, ctx, err);
 	}
 	free(copy);
 	if (r == 0 && !versioned)
-		r = fx_err_set(err, "missing version line: not a fexyn state file");
+		r = fx_err_set(err, "missing version line: not a %s", what);
+	return r;
+}
+
+static int guard_kv(const char *key, const char *value, void *ctx, struct fx_err *err)
+{
+	return fx_guard_set(ctx, key, value, err);
+}
+
+int fx_state_parse_text(const char *text, size_t len, struct fx_guard *g, struct fx_err *err)
+{
+	int r;
+
+	memset(g, 0, sizeof(*g));
+	r = fx_kv_parse(text, len, STATE_VERSION, "fexyn state file", guard_kv, g, err);
 	if (r == 0)
 		r = fx_guard_check(g, err);
 	return r;

@@ -24,3 +24,12 @@ int fx_state_remove(const char *dir);
 int fx_file_read(const char *path, char *buf, size_t cap, size_t *len); /* -EFBIG when full */
 int fx_file_save(const char *dir, const char *name, const char *text);
 int fx_file_remove(const char *dir, const char *name);
+
+/*
+ * Walks a versioned key=value file: blank and '#' lines skipped, a
+ * "version=V" line required, every other line handed to fn, whose errors
+ * get a "line N: " prefix. what names the file kind in messages.
+ */
+typedef int (*fx_kv_fn)(const char *key, const char *value, void *ctx, struct fx_err *err);
+int fx_kv_parse(const char *text, size_t len, const char *version, const char *what, fx_kv_fn fn,
+		void *ctx, struct fx_err *err);

@@ -262,6 +262,27 @@ static void parse_too_many_configs(void **state)
 	expect_error(s, "line 11: config: more than 8 configs");
 }
 
+/* The longest path that fits round-trips; one byte more is an error. */
+static void config_path_length_limit(void **state)
+{
+	char s[2048];
+	struct fx_err err;
+
+	(void)state;
+	fill(&saved);
+	memset(saved.paths[1], 'p', FX_CONF_PATH_MAX - 1);
+	saved.paths[1][0] = '/';
+	saved.paths[1][FX_CONF_PATH_MAX - 1] = '\0';
+	assert_int_equal(fx_conn_state_format(&saved, text, sizeof(text)), 0);
+	assert_int_equal(parse(text, &back, &err), 0);
+	assert_same(&saved, &back);
+
+	snprintf(s, sizeof(s), HEAD "config=%sp\ncurrent=0\n", saved.paths[1]);
+	expect_error(s, "line 3: config: ");
+	snprintf(s, sizeof(s), HEAD "config=%s%s\ncurrent=0\n", saved.paths[1], saved.paths[1]);
+	expect_error(s, "line 3: config: ");
+}
+
 static void parse_whole_file_errors(void **state)
 {
 	static const char nul[] = "version=1\ninterface=fexyn0\0\nconfig=/a.conf\ncurrent=0\n";
@@ -312,6 +333,7 @@ int main(void)
 		cmocka_unit_test(parse_skips_comments_and_blank_lines),
 		cmocka_unit_test(parse_errors_name_the_line),
 		cmocka_unit_test(parse_too_many_configs),
+		cmocka_unit_test(config_path_length_limit),
 		cmocka_unit_test(parse_whole_file_errors),
 		cmocka_unit_test(backend_names_round_trip),
 	};

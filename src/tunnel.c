@@ -28,7 +28,8 @@
 #include "wg_kernel.h"
 #include "wg_uapi.h"
 
-#define TICK_MS 100
+#define TICK_MS 100           /* waiting for a handshake */
+#define CONNECTED_TICK_MS 250 /* watching the counter: probes are 1 s apart anyway */
 #define HANDSHAKE_TIMEOUT_MS 5000
 #define PROBE_EVERY_MS 1000
 #define DEAD_AFTER_MS 3000 /* no traffic back, with a probe each second */
@@ -283,6 +284,19 @@ static int tunnel_up(struct fx_daemon *d, const struct fx_wg_config *cfg, struct
 	return r;
 }
 
+/* Every ms milliseconds; 0 stops it. */
+static int arm_timer(struct fx_conn *c, long ms)
+{
+	struct itimerspec its = { 0 };
+
+	if (c->timer_fd < 0)
+		return -EBADF;
+	its.it_interval.tv_sec = ms / 1000;
+	its.it_interval.tv_nsec = ms % 1000 * 1000000L;
+	its.it_value = its.it_interval;
+	return timerfd_settime(c->timer_fd, 0, &its, NULL) < 0 ? -errno : 0;
+}
+
 /*
  * One attempt with the current config. The new guard goes into the state
  * file before the firewall changes, and the firewall changes before the
@@ -300,6 +314,7 @@ static void attempt_begin(struct fx_daemon *d)
 	guard_of(c->saved.ifname, cfg, &g);
 	c->attempt_ms = c->last_probe_ms = now_ms();
 	c->handshake = false;
+	arm_timer(c, TICK_MS);
 	c->have_probe = fx_probe_target(cfg, &c->probe) == 0;
 	if (!c->have_probe)
 		ensure_handshake_starter(&c->cfgs[c->saved.current]);
@@ -333,17 +348,6 @@ static void next_config(struct fx_daemon *d)
 	tunnel_down(d);
 	c->saved.current = (c->saved.current + 1) % c->saved.n_configs;
 	attempt_begin(d);
-}
-
-static int arm_timer(struct fx_conn *c, bool on)
-{
-	struct itimerspec its = { 0 };
-
-	if (on) {
-		its.it_interval.tv_nsec = TICK_MS * 1000000L;
-		its.it_value = its.it_interval;
-	}
-	return timerfd_settime(c->timer_fd, 0, &its, NULL) < 0 ? -errno : 0;
 }
 
 static int open_timer(struct fx_daemon *d)
@@ -400,7 +404,7 @@ int fx_conn_start(struct fx_daemon *d, const struct fx_conn_saved *want, struct 
 	d->conn.last_error[0] = '\0';
 	d->block_reason[0] = '\0';
 	d->ever_connected = false;
-	arm_timer(&d->conn, true);
+	arm_timer(&d->conn, TICK_MS);
 	attempt_begin(d);
 	return 0;
 }
@@ -414,7 +418,7 @@ void fx_conn_stop(struct fx_daemon *d)
 	tunnel_down(d);
 	if (c->saved.restore_src_valid_mark)
 		fx_src_valid_mark_set(false);
-	arm_timer(c, false);
+	arm_timer(c, 0);
 	free_configs(c);
 	c->active = false;
 	c->last_error[0] = '\0';
@@ -452,7 +456,7 @@ void fx_conn_resume(struct fx_daemon *d)
 				fx_route_fwmark(current_cfg(d)), &d->conn.plan) < 0)
 		memset(&d->conn.plan, 0, sizeof(d->conn.plan));
 	tunnel_down(d);
-	if (open_timer(d) < 0 || arm_timer(&d->conn, true) < 0)
+	if (open_timer(d) < 0 || arm_timer(&d->conn, TICK_MS) < 0)
 		log_err("cannot create the tunnel timer: the tunnel will not be watched");
 	log_info("resuming %s with %s", s.ifname, s.paths[s.current]);
 	attempt_begin(d);
@@ -470,6 +474,7 @@ static void watch_handshake(struct fx_daemon *d, const struct fx_wg_status *st, 
 		c->rx_bytes = st->rx_bytes;
 		log_info("handshake with %s after %llu ms", ep,
 			 (unsigned long long)(now - c->attempt_ms));
+		arm_timer(c, CONNECTED_TICK_MS);
 		fx_daemon_enforce(d, false);
 		return;
 	}

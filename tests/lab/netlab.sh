@@ -86,6 +86,8 @@ lab_teardown() {
 		ip netns del "$ns" 2>/dev/null || true
 	done
 	LAB_NAMESPACES=()
+	# Per-namespace files `ip netns exec` mounts over /etc (hosts, resolv.conf).
+	[ -n "${NS_CLIENT:-}" ] && rm -rf "/etc/netns/$NS_CLIENT"
 	[ -n "${LAB_TMP:-}" ] && rm -rf "$LAB_TMP"
 	return $rc
 }

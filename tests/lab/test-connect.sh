@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# fexyn connect with a wg-quick config as a provider hands it out: traffic
+# fexyn connect with a wg-quick config as a provider hands it out (the
+# server named by host name): traffic
 # reaches the web host through the tunnel, from the VPN server's address,
 # and disconnect leaves the client exactly as it was before connect, also
 # after fexynd and the tunnel were both SIGKILLed and fexynd restarted. A
@@ -17,11 +18,20 @@ source "$here/netlab.sh"
 source "$here/fexyn-lab.sh"
 lab_on_teardown() { fx_teardown; }
 
-fx_lab_bare
+lab_init
+# The provider's config names its server by host name; `ip netns exec`
+# gives fexynd this namespace's own hosts file.
+mkdir -p "/etc/netns/$NS_CLIENT"
+echo "$VPN_EP vpn1.lab.test" >"/etc/netns/$NS_CLIENT/hosts"
+lab_up_bare
+fx_start
+sed -i "s/^Endpoint = .*/Endpoint = vpn1.lab.test:$VPN_PORT/" "$LAB_TMP/vpn1.conf"
 lab_client_snapshot >"$LAB_TMP/before"
 
 echo "--- connect, firewall first"
 fx connect "$LAB_TMP/vpn1.conf"
+check "the host name was resolved once and kept in the state" \
+	grep -qx "resolved=0.0=$VPN_EP:$VPN_PORT/udp" "$FX_STATE/connect"
 check_eq "state after connect" "$(fx_state)" connected
 check_eq "the status names the endpoint" "$(fx status --json | jq -r '.endpoint[0]')" \
 	"$VPN_EP:$VPN_PORT/udp"

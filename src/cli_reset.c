@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "conn_state.h"
+#include "dns.h"
 #include "ipc.h"
 #include "nft.h"
 #include "route.h"
@@ -32,6 +33,9 @@ static void remove_tunnel(const char *state_dir)
 	struct fx_route_plan *plan = malloc(sizeof(*plan));
 	struct fx_err err = { 0 };
 
+	if (fx_dns_restore(state_dir) < 0)
+		fprintf(stderr, "fexyn reset: cannot restore the resolver configuration kept in %s\n",
+			state_dir);
 	if (!cfg || !plan || fx_conn_state_load(state_dir, &s, &err) <= 0)
 		goto out;
 	if (fx_wgconf_load(s.paths[s.current], cfg, &err) == 0 &&

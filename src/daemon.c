@@ -4,9 +4,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <libgen.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -19,6 +21,8 @@
 
 #include "log.h"
 #include "nft_monitor.h"
+#include "reply.h"
+#include "settings.h"
 #include "state.h"
 
 static uint64_t now_ms(void)
@@ -90,8 +94,9 @@ static int listen_on(const char *path)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -errno;
-	/* Until per-user access control lands, only root may talk to us. */
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(path, 0600) < 0 ||
+	/* Everyone may connect and read; each request is checked against the
+	 * caller's credentials (root or group fexyn to change anything). */
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(path, 0666) < 0 ||
 	    listen(fd, 16) < 0) {
 		r = -errno;
 		close(fd);
@@ -122,6 +127,17 @@ static int watch(struct fx_daemon *d, int fd)
 	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
 
 	return epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+/* A damaged settings file blocks, and stays as it is until rewritten. */
+static void load_settings(struct fx_daemon *d)
+{
+	struct fx_err err = { 0 };
+
+	if (fx_settings_load(d->cfg.state_dir, &d->settings, &err) >= 0)
+		return;
+	snprintf(d->settings_error, sizeof(d->settings_error), "unreadable settings: %s", err.msg);
+	log_err("%s; blocking until a setting is written again or `fexyn reset`", d->settings_error);
 }
 
 /* Loads what was guarded before a restart; a bad file blocks and is kept. */
@@ -182,6 +198,7 @@ int fx_daemon_init(struct fx_daemon *d, const struct fx_daemon_config *cfg)
 		d->clients[i].fd = -1;
 	fx_conn_init(&d->conn);
 	fx_settings_default(&d->settings);
+	d->fexyn_gid = (gid_t)-1;
 	d->since = time(NULL);
 
 	/* The socket first: a second daemon must stop before touching anything. */
@@ -194,6 +211,11 @@ int fx_daemon_init(struct fx_daemon *d, const struct fx_daemon_config *cfg)
 	r = open_kernel_sockets(d);
 	if (r < 0)
 		return r;
+	struct group *grp = getgrnam("fexyn");
+
+	if (grp)
+		d->fexyn_gid = grp->gr_gid;
+	load_settings(d);
 	load_state(d);
 	fx_daemon_refresh_link(d);
 	/* Adopts a table left by a previous run and refills it in one batch:
@@ -227,13 +249,53 @@ static void close_client(struct fx_daemon *d, struct fx_client *c)
 	c->len = 0;
 }
 
+static bool in_group(int fd, gid_t gid, gid_t primary)
+{
+	gid_t groups[256];
+	socklen_t len = sizeof(groups);
+
+	if (gid == (gid_t)-1)
+		return false;
+	if (primary == gid)
+		return true;
+	/* The peer's supplementary groups as they were at connect(). */
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0)
+		return false;
+	for (size_t i = 0; i < len / sizeof(gid_t); i++)
+		if (groups[i] == gid)
+			return true;
+	return false;
+}
+
+static size_t clients_of(const struct fx_daemon *d, uid_t uid)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < FX_MAX_CLIENTS; i++)
+		n += d->clients[i].fd >= 0 && d->clients[i].uid == uid;
+	return n;
+}
+
+static void refuse(int fd, const char *msg)
+{
+	send(fd, msg, strlen(msg), MSG_NOSIGNAL | MSG_DONTWAIT);
+	close(fd);
+}
+
 static void accept_client(struct fx_daemon *d)
 {
 	int fd = accept4(d->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
 
 	if (fd < 0)
 		return;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+		return refuse(fd, "error cannot tell who you are\n");
+	/* One user cannot take every slot: root always finds one. */
+	if (cred.uid != 0 && clients_of(d, cred.uid) >= FX_MAX_CLIENTS_PER_USER)
+		return refuse(fd, "error too many connections from your user, try again\n");
 	for (size_t i = 0; i < FX_MAX_CLIENTS; i++) {
 		struct fx_client *c = &d->clients[i];
 
@@ -241,13 +303,14 @@ static void accept_client(struct fx_daemon *d)
 			continue;
 		if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
 			break;
+		memset(c, 0, offsetof(struct fx_client, buf));
 		c->fd = fd;
-		c->len = 0;
 		c->accepted_ms = now_ms();
+		c->uid = cred.uid;
+		c->privileged = cred.uid == 0 || in_group(fd, d->fexyn_gid, cred.gid);
 		return;
 	}
-	send(fd, "error too many clients, try again\n", 34, MSG_NOSIGNAL | MSG_DONTWAIT);
-	close(fd);
+	refuse(fd, "error too many clients, try again\n");
 }
 
 static void read_client(struct fx_daemon *d, struct fx_client *c)
@@ -264,10 +327,13 @@ static void read_client(struct fx_daemon *d, struct fx_client *c)
 	c->len += (size_t)n;
 	nl = memchr(c->buf, '\n', c->len);
 	if (nl) {
-		fx_daemon_handle_request(d, c->fd, c->buf, (size_t)(nl - c->buf));
-		close_client(d, c);
+		fx_daemon_handle_request(d, c, c->buf, (size_t)(nl - c->buf));
+		if (!c->subscribed)
+			close_client(d, c);
+		else
+			c->len = 0; /* a subscriber's further input is ignored */
 	} else if (c->len == sizeof(c->buf)) {
-		fx_daemon_handle_request(d, c->fd, c->buf, c->len); /* answered: too long */
+		fx_daemon_handle_request(d, c, c->buf, c->len); /* answered: too long */
 		close_client(d, c);
 	}
 }
@@ -279,7 +345,7 @@ static void expire_clients(struct fx_daemon *d)
 	for (size_t i = 0; i < FX_MAX_CLIENTS; i++) {
 		struct fx_client *c = &d->clients[i];
 
-		if (c->fd >= 0 && now - c->accepted_ms > FX_CLIENT_IDLE_MS)
+		if (c->fd >= 0 && !c->subscribed && now - c->accepted_ms > FX_CLIENT_IDLE_MS)
 			close_client(d, c);
 	}
 }
@@ -351,9 +417,35 @@ static struct fx_client *client_of(struct fx_daemon *d, int fd)
 static bool any_client(const struct fx_daemon *d)
 {
 	for (size_t i = 0; i < FX_MAX_CLIENTS; i++)
-		if (d->clients[i].fd >= 0)
+		if (d->clients[i].fd >= 0 && !d->clients[i].subscribed)
 			return true;
 	return false;
+}
+
+/* One line per state change; a subscriber too slow to take it is dropped
+ * rather than allowed to stall the daemon. */
+void fx_daemon_send_event(struct fx_daemon *d, struct fx_client *only)
+{
+	struct fx_reply line;
+	char *flat;
+
+	fx_reply_init(&line);
+	fx_daemon_status_lines(d, &line);
+	if (line.failed || !line.buf)
+		goto out;
+	for (flat = line.buf; (flat = strchr(flat, '\n'));)
+		*flat = '\t'; /* one line per event; values may hold spaces */
+	line.buf[line.len - 1] = '\n';
+	for (size_t i = 0; i < FX_MAX_CLIENTS; i++) {
+		struct fx_client *c = &d->clients[i];
+
+		if (c->fd < 0 || !c->subscribed || (only && c != only))
+			continue;
+		if (send(c->fd, line.buf, line.len, MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)line.len)
+			close_client(d, c);
+	}
+out:
+	free(line.buf);
 }
 
 static void dispatch(struct fx_daemon *d, int fd)

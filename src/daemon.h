@@ -7,6 +7,7 @@
  */
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include "conn_state.h"
@@ -18,13 +19,17 @@
 #include "rtnl.h"
 #include "wg.h"
 
-#define FX_MAX_CLIENTS 32
+#define FX_MAX_CLIENTS 64
+#define FX_MAX_CLIENTS_PER_USER 8 /* root is not limited: it must always get in */
 #define FX_CLIENT_IDLE_MS 5000
 
 struct fx_client {
 	int fd; /* -1: free slot */
 	size_t len;
 	uint64_t accepted_ms;
+	uid_t uid;
+	bool privileged; /* root or group fexyn: may change things */
+	bool subscribed; /* fexyn events: kept open, sent a line per change */
 	char buf[FX_IPC_MAX_LINE];
 };
 
@@ -33,6 +38,7 @@ struct fx_daemon_config {
 	const char *state_dir;
 	bool table_flags; /* false: behave as on a kernel without owner/persist */
 	const char *wireguard_go; /* the userspace backend's program */
+	const char *resolv_conf;  /* the resolver file fexyn points at the tunnel */
 };
 
 /* A tunnel fexyn connect brings up and watches (tunnel.c). */
@@ -69,6 +75,8 @@ struct fx_daemon {
 	char block_reason[640]; /* sticky: only disconnect, reset or a new guard clear it */
 	char apply_error[640];  /* the last failed transaction; retried on the next event */
 	bool state_file_corrupt;
+	char settings_error[640]; /* a damaged settings file: blocked until rewritten */
+	gid_t fexyn_gid;          /* group fexyn, or (gid_t)-1 */
 
 	struct fx_conn conn;
 
@@ -97,5 +105,11 @@ void fx_conn_on_timer(struct fx_daemon *d);
 void fx_conn_on_child_exit(struct fx_daemon *d, pid_t pid, int status);
 void fx_conn_init(struct fx_conn *c);
 
-/* Answers one request line on fd (daemon_cmd.c). */
-void fx_daemon_handle_request(struct fx_daemon *d, int fd, const char *line, size_t len);
+/* Answers one request line from client c (daemon_cmd.c). */
+void fx_daemon_handle_request(struct fx_daemon *d, struct fx_client *c, const char *line, size_t len);
+/* Sends fexyn events subscribers (only one, unless NULL) a line about the
+ * current state. */
+void fx_daemon_send_event(struct fx_daemon *d, struct fx_client *only);
+/* Writes the status as key=value lines (daemon_cmd.c). */
+struct fx_reply;
+void fx_daemon_status_lines(struct fx_daemon *d, struct fx_reply *reply);

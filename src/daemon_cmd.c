@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The daemon's answers to control requests, one function per verb. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "nft_batch.h"
 #include "nft_show.h"
 #include "reply.h"
+#include "settings.h"
 #include "state.h"
 
 static int refuse_args(const struct fx_request *req, struct fx_reply *reply)
@@ -68,19 +70,23 @@ static void status_conn(const struct fx_daemon *d, struct fx_reply *reply)
 }
 
 /* The table's presence and owner come from the kernel, not from memory. */
-static void status_lines(struct fx_daemon *d, struct fx_reply *reply)
+void fx_daemon_status_lines(struct fx_daemon *d, struct fx_reply *reply)
 {
 	struct fx_table_info ti;
 	int r = fx_nft_table_info(d->nft, &ti);
 
 	fx_reply_line(reply, "state=%s", fx_state_name(d->state));
 	fx_reply_line(reply, "since=%lld", (long long)d->since);
-	if (d->block_reason[0] || d->apply_error[0])
-		fx_reply_line(reply, "reason=%s", d->block_reason[0] ? d->block_reason : d->apply_error);
+	if (d->block_reason[0] || d->settings_error[0] || d->apply_error[0])
+		fx_reply_line(reply, "reason=%s", d->block_reason[0]    ? d->block_reason
+						  : d->settings_error[0] ? d->settings_error
+									 : d->apply_error);
 	if (d->guarding) {
 		status_conn(d, reply);
 		status_guard(d, reply);
 	}
+	fx_reply_line(reply, "lockdown=%s", d->settings.lockdown ? "on" : "off");
+	fx_reply_line(reply, "killswitch=%s", d->settings.killswitch ? "on" : "off");
 	fx_reply_line(reply, "lan=%s", d->settings.allow_lan ? "allow" : "block");
 	if (r < 0) {
 		fx_reply_line(reply, "table=unknown (%s)", strerror(-r));
@@ -96,7 +102,7 @@ static void status_lines(struct fx_daemon *d, struct fx_reply *reply)
 static void cmd_status(struct fx_daemon *d, const struct fx_request *req, struct fx_reply *reply)
 {
 	if (refuse_args(req, reply) == 0)
-		status_lines(d, reply);
+		fx_daemon_status_lines(d, reply);
 }
 
 static int parse_guard(const struct fx_request *req, struct fx_guard *g, struct fx_reply *reply)
@@ -118,21 +124,30 @@ static int parse_guard(const struct fx_request *req, struct fx_guard *g, struct 
 	return r;
 }
 
-/* Keeps a corrupt state file as evidence, out of the way of the next start. */
-static int set_aside_state(struct fx_daemon *d)
+/* Moves a damaged file aside as evidence, out of the way of the next start. */
+static int keep_as_evidence(const char *dir, const char *name)
 {
 	char from[4096], to[4096];
 
-	if (!d->state_file_corrupt)
-		return fx_state_remove(d->cfg.state_dir);
-	snprintf(from, sizeof(from), "%s/%s", d->cfg.state_dir, FX_STATE_FILE);
-	snprintf(to, sizeof(to), "%s/%s.corrupt-%lld", d->cfg.state_dir, FX_STATE_FILE,
-		 (long long)time(NULL));
+	snprintf(from, sizeof(from), "%s/%s", dir, name);
+	snprintf(to, sizeof(to), "%s/%s.corrupt-%lld", dir, name, (long long)time(NULL));
 	if (rename(from, to) < 0 && errno != ENOENT)
 		return -errno;
-	log_info("kept the unreadable state file as %s", to);
-	d->state_file_corrupt = false;
+	log_info("kept the unreadable %s as %s", from, to);
 	return 0;
+}
+
+/* Keeps a corrupt state file as evidence, out of the way of the next start. */
+static int set_aside_state(struct fx_daemon *d)
+{
+	int r;
+
+	if (!d->state_file_corrupt)
+		return fx_state_remove(d->cfg.state_dir);
+	r = keep_as_evidence(d->cfg.state_dir, FX_STATE_FILE);
+	if (r == 0)
+		d->state_file_corrupt = false;
+	return r;
 }
 
 /*
@@ -171,7 +186,7 @@ static void cmd_guard(struct fx_daemon *d, const struct fx_request *req, struct 
 			       d->apply_error);
 		return;
 	}
-	status_lines(d, reply);
+	fx_daemon_status_lines(d, reply);
 }
 
 static void open_up(struct fx_daemon *d, struct fx_reply *reply, const char *verb)
@@ -197,7 +212,7 @@ static void open_up(struct fx_daemon *d, struct fx_reply *reply, const char *ver
 		fx_reply_error(reply, "%s: cannot remove the firewall: %s", verb, d->apply_error);
 		return;
 	}
-	status_lines(d, reply);
+	fx_daemon_status_lines(d, reply);
 }
 
 static int parse_connect(const struct fx_request *req, struct fx_conn_saved *s, struct fx_reply *reply)
@@ -262,7 +277,56 @@ static void cmd_connect(struct fx_daemon *d, const struct fx_request *req, struc
 		fx_reply_error(reply, "%s; nothing changed", err.msg);
 		return;
 	}
-	status_lines(d, reply);
+	fx_daemon_status_lines(d, reply);
+}
+
+/* Writes new settings; a damaged file is kept aside first, never overwritten. */
+static int store_settings(struct fx_daemon *d, const struct fx_settings *want, struct fx_reply *reply)
+{
+	int r = d->settings_error[0] ? keep_as_evidence(d->cfg.state_dir, FX_SETTINGS_FILE) : 0;
+
+	if (r == 0)
+		r = fx_settings_save(d->cfg.state_dir, want);
+	if (r < 0) {
+		fx_reply_error(reply, "cannot save the settings in %s: %s; nothing changed",
+			       d->cfg.state_dir, strerror(-r));
+		return r;
+	}
+	d->settings = *want;
+	d->settings_error[0] = '\0';
+	return 0;
+}
+
+/* set lockdown=on|off killswitch=on|off lan=allow|block */
+static void cmd_set(struct fx_daemon *d, const struct fx_request *req, struct fx_reply *reply)
+{
+	struct fx_settings want = d->settings;
+	struct fx_err err = { 0 };
+
+	if (req->n_args == 0) {
+		fx_reply_error(reply, "set: nothing to set");
+		return;
+	}
+	for (size_t i = 0; i < req->n_args; i++) {
+		if (fx_settings_set(&want, req->args[i].key, req->args[i].value, &err) < 0) {
+			fx_reply_error(reply, "%s", err.msg);
+			return;
+		}
+	}
+	if (want.lockdown && !want.killswitch) {
+		fx_reply_error(reply, d->settings.lockdown ? "lockdown is on: turn it off before the kill switch"
+							   : "the kill switch is off: turn it on before lockdown");
+		return;
+	}
+	if (store_settings(d, &want, reply) < 0)
+		return;
+	log_info("settings: lockdown %s, kill switch %s, LAN %s", want.lockdown ? "on" : "off",
+		 want.killswitch ? "on" : "off", want.allow_lan ? "allowed" : "blocked");
+	if (fx_daemon_enforce(d, true) < 0) {
+		fx_reply_error(reply, "cannot apply the settings (%s); the machine is blocked", d->apply_error);
+		return;
+	}
+	fx_daemon_status_lines(d, reply);
 }
 
 static void cmd_disconnect(struct fx_daemon *d, const struct fx_request *req, struct fx_reply *reply)
@@ -271,9 +335,18 @@ static void cmd_disconnect(struct fx_daemon *d, const struct fx_request *req, st
 		open_up(d, reply, "disconnect");
 }
 
+/* The way out that always works: lockdown goes off too, else the machine
+ * would block again at once. */
 static void cmd_reset(struct fx_daemon *d, const struct fx_request *req, struct fx_reply *reply)
 {
-	if (refuse_args(req, reply) == 0)
+	struct fx_settings want = d->settings;
+
+	if (refuse_args(req, reply) < 0)
+		return;
+	want.lockdown = false;
+	if (d->settings_error[0])
+		fx_settings_default(&want);
+	if (store_settings(d, &want, reply) == 0)
 		open_up(d, reply, "reset");
 }
 
@@ -297,19 +370,51 @@ static void cmd_rules(struct fx_daemon *d, const struct fx_request *req, struct 
 	free(text);
 }
 
+/* fexyn events: the current state now, then a line per change; the
+ * connection stays open. */
+static void cmd_events(struct fx_daemon *d, const struct fx_request *req, struct fx_reply *reply)
+{
+	(void)d;
+	refuse_args(req, reply);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(struct fx_daemon *d, const struct fx_request *req, struct fx_reply *reply);
+	bool changes; /* needs root or group fexyn */
 } verbs[] = {
-	{ "guard", cmd_guard },
-	{ "connect", cmd_connect },
-	{ "status", cmd_status },
-	{ "rules", cmd_rules },
-	{ "disconnect", cmd_disconnect },
-	{ "reset", cmd_reset },
+	{ "guard", cmd_guard, true },
+	{ "connect", cmd_connect, true },
+	{ "status", cmd_status, false },
+	{ "rules", cmd_rules, false },
+	{ "events", cmd_events, false },
+	{ "set", cmd_set, true },
+	{ "disconnect", cmd_disconnect, true },
+	{ "reset", cmd_reset, true },
 };
 
-void fx_daemon_handle_request(struct fx_daemon *d, int fd, const char *line, size_t len)
+static void dispatch(struct fx_daemon *d, struct fx_client *c, const struct fx_request *req,
+		     struct fx_reply *reply)
+{
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
+		if (strcmp(req->verb, verbs[i].name) != 0)
+			continue;
+		if (verbs[i].changes && !c->privileged) {
+			fx_reply_error(reply, "%s: permission denied: changing fexyn needs root or "
+					      "membership in group fexyn (status and events are open to all)",
+				       req->verb);
+			log_warn("refused '%s' from uid %u", req->verb, (unsigned)c->uid);
+			return;
+		}
+		verbs[i].fn(d, req, reply);
+		if (verbs[i].fn == cmd_events && !reply->failed && reply->len == 0)
+			c->subscribed = true;
+		return;
+	}
+	fx_reply_error(reply, "unknown command '%.32s'", req->verb);
+}
+
+void fx_daemon_handle_request(struct fx_daemon *d, struct fx_client *c, const char *line, size_t len)
 {
 	struct fx_request *req = malloc(sizeof(*req));
 	struct fx_reply reply;
@@ -322,17 +427,16 @@ void fx_daemon_handle_request(struct fx_daemon *d, int fd, const char *line, siz
 		fx_reply_error(&reply, "bad request: %s", err.msg);
 		log_warn("refused a bad request: %s", err.msg);
 	} else {
-		size_t i;
-
-		for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
-			if (strcmp(req->verb, verbs[i].name) == 0) {
-				verbs[i].fn(d, req, &reply);
-				break;
-			}
-		}
-		if (i == sizeof(verbs) / sizeof(verbs[0]))
-			fx_reply_error(&reply, "unknown command '%.32s'", req->verb);
+		dispatch(d, c, req, &reply);
 	}
-	fx_reply_send(&reply, fd);
+	if (c->subscribed) {
+		/* "ok", then the first event line: the state as it is now. */
+		fx_reply_line(&reply, "ok");
+		fx_reply_send(&reply, c->fd);
+		fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) | O_NONBLOCK);
+		fx_daemon_send_event(d, c);
+	} else {
+		fx_reply_send(&reply, c->fd);
+	}
 	free(req);
 }

@@ -9,7 +9,7 @@
 
 static enum fx_state wanted_state(const struct fx_daemon *d)
 {
-	if (d->block_reason[0])
+	if (d->block_reason[0] || d->settings_error[0])
 		return FX_STATE_BLOCKED;
 	if (!d->guarding)
 		return FX_STATE_DISCONNECTED;
@@ -44,6 +44,7 @@ static void set_state(struct fx_daemon *d, enum fx_state state)
 	d->since = time(NULL);
 	if (state == FX_STATE_CONNECTED)
 		d->ever_connected = true;
+	fx_daemon_send_event(d, NULL);
 }
 
 /*

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "boot.h"
 #include "daemon.h"
 #include "log.h"
 
@@ -23,18 +24,24 @@ static void usage(FILE *out)
 		"                          as on kernels older than 6.9 (for testing)\n"
 		"      --wireguard-go PROG the userspace WireGuard program, where the kernel\n"
 		"                          has none (default: wireguard-go from PATH)\n"
+		"      --resolv-conf PATH  the resolver file to point at the tunnel's DNS\n"
+		"                          (default /etc/resolv.conf)\n"
+		"      --boot              install the blocked policy the saved settings call\n"
+		"                          for, and exit (early boot, before any network)\n"
 		"  -h, --help              show this help\n"
 		"  -V, --version           show the version\n\n"
 		"SIGTERM and SIGINT stop the daemon and leave the firewall in place.\n");
 }
 
-static int parse_args(int argc, char **argv, struct fx_daemon_config *cfg)
+static int parse_args(int argc, char **argv, struct fx_daemon_config *cfg, bool *boot)
 {
 	static const struct option opts[] = {
 		{ "socket", required_argument, NULL, 's' },
 		{ "state-dir", required_argument, NULL, 'd' },
 		{ "no-table-flags", no_argument, NULL, 'F' },
 		{ "wireguard-go", required_argument, NULL, 'W' },
+		{ "resolv-conf", required_argument, NULL, 'R' },
+		{ "boot", no_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
@@ -54,6 +61,12 @@ static int parse_args(int argc, char **argv, struct fx_daemon_config *cfg)
 			break;
 		case 'W':
 			cfg->wireguard_go = optarg;
+			break;
+		case 'R':
+			cfg->resolv_conf = optarg;
+			break;
+		case 'B':
+			*boot = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -80,12 +93,16 @@ int main(int argc, char **argv)
 		.state_dir = DEFAULT_STATE_DIR,
 		.table_flags = true,
 		.wireguard_go = "wireguard-go",
+		.resolv_conf = "/etc/resolv.conf",
 	};
 	struct fx_daemon *d;
+	bool boot = false;
 	int r;
 
-	if (parse_args(argc, argv, &cfg) < 0)
+	if (parse_args(argc, argv, &cfg, &boot) < 0)
 		return 2;
+	if (boot)
+		return fx_boot(&cfg) < 0 ? 1 : 0;
 	if (geteuid() != 0)
 		log_warn("not running as root: firewall changes will likely be refused");
 	d = malloc(sizeof(*d));

@@ -140,6 +140,23 @@ static int read_all(int fd, char **out, size_t *out_len)
 	return 0;
 }
 
+int fx_ipc_open(const char *socket_path, const char *request)
+{
+	int fd = connect_to(socket_path);
+	int r;
+
+	if (fd < 0)
+		return fd;
+	r = write_all(fd, request, strlen(request));
+	if (r == 0)
+		r = write_all(fd, "\n", 1);
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
 int fx_ipc_call(const char *socket_path, const char *request, char **reply, size_t *reply_len)
 {
 	int fd = connect_to(socket_path);

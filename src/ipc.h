@@ -36,6 +36,10 @@ int fx_request_parse(const char *text, size_t len, struct fx_request *req, struc
  * malloc'd NUL-terminated buffer. */
 int fx_ipc_call(const char *socket_path, const char *request, char **reply, size_t *reply_len);
 
+/* Client side: connects and sends request (without newline); returns the
+ * socket to read a streamed reply from (fexyn events), or a negative errno. */
+int fx_ipc_open(const char *socket_path, const char *request);
+
 /* Client side: splits a reply into its status and body; returns 0 for ok,
  * -EREMOTEIO for an error reply (message in err), -EPROTO if malformed. */
 int fx_reply_split(char *reply, char **body, struct fx_err *err);

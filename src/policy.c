@@ -36,6 +36,7 @@ void fx_settings_default(struct fx_settings *s)
 {
 	s->allow_lan = true;
 	s->lockdown = false;
+	s->killswitch = true;
 }
 
 bool fx_set_is_endpoints(enum fx_set_id id)
@@ -326,11 +327,19 @@ static void add_reject(struct builder *b)
 	rule(b, FX_CHAIN_OUTPUT, FX_REJECT, "everything else: blocked by fexyn");
 }
 
+/*
+ * Errors always block (fail closed). Otherwise the user decides: lockdown
+ * blocks even while disconnected; with the kill switch off, tunnels run
+ * without firewall rules, as asked. The daemon refuses the contradictory
+ * pair (lockdown on, kill switch off).
+ */
 static bool state_has_table(const struct fx_policy_input *in)
 {
+	if (in->state == FX_STATE_BLOCKED)
+		return true;
 	if (in->state == FX_STATE_DISCONNECTED)
 		return in->settings.lockdown;
-	return true;
+	return in->settings.killswitch;
 }
 
 int fx_policy_compile(const struct fx_policy_input *in, struct fx_ruleset *out)

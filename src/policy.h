@@ -20,8 +20,9 @@ const char *fx_state_name(enum fx_state s);
 int fx_state_parse(const char *s, enum fx_state *out);
 
 struct fx_settings {
-	bool allow_lan; /* default true */
-	bool lockdown;  /* default false: disconnected means no table */
+	bool allow_lan;  /* default true */
+	bool lockdown;   /* default false: disconnected means no table */
+	bool killswitch; /* default true; false: tunnels without firewall rules */
 };
 
 void fx_settings_default(struct fx_settings *s);

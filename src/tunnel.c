@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "dns.h"
 #include "log.h"
 #include "probe.h"
 #include "state.h"
@@ -328,6 +329,11 @@ static void attempt_begin(struct fx_daemon *d)
 			  d->apply_error);
 		return; /* blocked; the timer tries again */
 	}
+	/* Lookups meet the firewall until the tunnel is up; pointing the
+	 * resolver at the tunnel's servers now means none goes elsewhere. */
+	r = fx_dns_apply(d->cfg.resolv_conf, d->cfg.state_dir, cfg);
+	if (r < 0)
+		set_error(d, "cannot point %s at the tunnel's DNS: %s", d->cfg.resolv_conf, strerror(-r));
 	endpoint_text(d, ep, sizeof(ep));
 	log_info("connecting %s to %s (%s)", c->saved.ifname, ep, c->saved.paths[c->saved.current]);
 	r = tunnel_up(d, cfg, &err);
@@ -416,6 +422,8 @@ void fx_conn_stop(struct fx_daemon *d)
 	if (!c->active)
 		return;
 	tunnel_down(d);
+	if (fx_dns_restore(d->cfg.state_dir) < 0)
+		log_err("cannot restore the resolver configuration kept in %s", d->cfg.state_dir);
 	if (c->saved.restore_src_valid_mark)
 		fx_src_valid_mark_set(false);
 	arm_timer(c, 0);
@@ -437,8 +445,12 @@ void fx_conn_resume(struct fx_daemon *d)
 	struct fx_err err = { 0 };
 	int r = fx_conn_state_load(d->cfg.state_dir, &s, &err);
 
-	if (r == 0)
+	if (r == 0) {
+		/* Nothing connected: a resolver change a crash left behind goes. */
+		if (fx_dns_restore(d->cfg.state_dir) < 0)
+			log_err("cannot restore the resolver configuration kept in %s", d->cfg.state_dir);
 		return;
+	}
 	if (r > 0)
 		r = load_configs(&s, &d->conn.cfgs, &err);
 	if (r == 0)

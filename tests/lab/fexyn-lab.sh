@@ -15,6 +15,10 @@ fx_paths() {
 	FX_SOCK=$LAB_TMP/fexynd.sock
 	FX_STATE=$LAB_TMP/state
 	FX_LOG=$LAB_TMP/fexynd.log
+	# The client's resolver file: fexynd points it at the tunnel's DNS. Never
+	# /etc/resolv.conf, which `ip netns exec` shares with this machine.
+	FX_RESOLV=$LAB_TMP/resolv.conf
+	[ -e "$FX_RESOLV" ] || echo "nameserver $ROUTER_LAN" >"$FX_RESOLV"
 }
 
 # fexyn, run in the client namespace against this run's daemon.
@@ -31,6 +35,7 @@ fx_start() {
 	unshare --mount --propagation private sh -c \
 		'mount -t tmpfs fexyn-lab /run/wireguard && exec ip netns exec "$@"' sh \
 		"$NS_CLIENT" "$FEXYND_BIN" --socket "$FX_SOCK" --state-dir "$FX_STATE" \
+		--resolv-conf "$FX_RESOLV" \
 		"${FEXYND_EXTRA_ARGS[@]}" 2>>"$FX_LOG" &
 	FEXYND_PID=$!
 	LAB_PIDS+=("$FEXYND_PID")
@@ -129,6 +134,7 @@ lab_client_snapshot() {
 		ip -n "$NS_CLIENT" -o link | sed 's/^[0-9]*: //; s/ link\/.*//'
 		ip -n "$NS_CLIENT" -o addr | sed 's/^[0-9]*: //'
 		ip netns exec "$NS_CLIENT" cat /etc/resolv.conf
+		[ -z "${FX_RESOLV:-}" ] || cat "$FX_RESOLV"
 		ip netns exec "$NS_CLIENT" sysctl -n net.ipv4.conf.all.src_valid_mark
 		ip netns exec "$NS_CLIENT" nft list ruleset
 	} 2>&1

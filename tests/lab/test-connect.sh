@@ -36,6 +36,7 @@ check_eq "state after connect" "$(fx_state)" connected
 check_eq "the status names the endpoint" "$(fx status --json | jq -r '.endpoint[0]')" \
 	"$VPN_EP:$VPN_PORT/udp"
 check_eq "the status names the config" "$(fx status --json | jq -r .config)" "$LAB_TMP/vpn1.conf"
+check_eq "the resolver points at the tunnel's DNS" "$(grep -v '^#' "$FX_RESOLV")" "nameserver 10.66.0.1"
 check "the tunnel's fwmark routing is in place" \
 	grep -q "not from all fwmark 0xca6c lookup 51820" <<<"$(ip -n "$NS_CLIENT" rule)"
 check "IPv6 (no address in the tunnel) goes to a blackhole" \

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "conn_state.h"
@@ -16,6 +17,7 @@
 #include "ipc.h"
 #include "nft.h"
 #include "route.h"
+#include "settings.h"
 #include "state.h"
 #include "wg_uapi.h"
 
@@ -56,11 +58,34 @@ out:
 	free(plan);
 }
 
+/* Lockdown goes off, or the next fexynd would block again at once; a
+ * damaged settings file is set aside, never overwritten. */
+static int lockdown_off(const char *state_dir)
+{
+	struct fx_settings s;
+	struct fx_err err = { 0 };
+	int r = fx_settings_load(state_dir, &s, &err);
+
+	if (r == 0 || (r > 0 && !s.lockdown))
+		return 0;
+	if (r < 0) {
+		r = fx_file_set_aside(state_dir, FX_SETTINGS_FILE);
+		fx_settings_default(&s);
+	}
+	s.lockdown = false;
+	return r < 0 ? r : fx_settings_save(state_dir, &s);
+}
+
 static int reset_without_daemon(const char *state_dir)
 {
 	struct fx_err err = { 0 };
 	int r;
 
+	if (geteuid() != 0) {
+		fprintf(stderr, "fexyn reset: fexynd is not running, and removing its firewall without "
+				"it needs root\n");
+		return FX_EXIT_FAIL;
+	}
 	remove_tunnel(state_dir);
 	r = fx_nft_delete_table_once(&err);
 
@@ -74,12 +99,15 @@ static int reset_without_daemon(const char *state_dir)
 		return FX_EXIT_FAIL;
 	}
 	r = fx_state_remove(state_dir);
+	if (r == 0)
+		r = lockdown_off(state_dir);
 	if (r < 0) {
 		fprintf(stderr, "fexyn reset: removed the firewall, but not the saved state in %s: %s\n",
 			state_dir, strerror(-r));
 		return FX_EXIT_FAIL;
 	}
-	printf("fexynd is not running: removed table inet fexyn and the saved state in %s\n", state_dir);
+	printf("fexynd is not running: removed table inet fexyn and the saved state in %s; "
+	       "lockdown is off\n", state_dir);
 	return FX_EXIT_OK;
 }
 

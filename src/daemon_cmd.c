@@ -124,19 +124,6 @@ static int parse_guard(const struct fx_request *req, struct fx_guard *g, struct 
 	return r;
 }
 
-/* Moves a damaged file aside as evidence, out of the way of the next start. */
-static int keep_as_evidence(const char *dir, const char *name)
-{
-	char from[4096], to[4096];
-
-	snprintf(from, sizeof(from), "%s/%s", dir, name);
-	snprintf(to, sizeof(to), "%s/%s.corrupt-%lld", dir, name, (long long)time(NULL));
-	if (rename(from, to) < 0 && errno != ENOENT)
-		return -errno;
-	log_info("kept the unreadable %s as %s", from, to);
-	return 0;
-}
-
 /* Keeps a corrupt state file as evidence, out of the way of the next start. */
 static int set_aside_state(struct fx_daemon *d)
 {
@@ -144,7 +131,7 @@ static int set_aside_state(struct fx_daemon *d)
 
 	if (!d->state_file_corrupt)
 		return fx_state_remove(d->cfg.state_dir);
-	r = keep_as_evidence(d->cfg.state_dir, FX_STATE_FILE);
+	r = fx_file_set_aside(d->cfg.state_dir, FX_STATE_FILE);
 	if (r == 0)
 		d->state_file_corrupt = false;
 	return r;
@@ -283,7 +270,7 @@ static void cmd_connect(struct fx_daemon *d, const struct fx_request *req, struc
 /* Writes new settings; a damaged file is kept aside first, never overwritten. */
 static int store_settings(struct fx_daemon *d, const struct fx_settings *want, struct fx_reply *reply)
 {
-	int r = d->settings_error[0] ? keep_as_evidence(d->cfg.state_dir, FX_SETTINGS_FILE) : 0;
+	int r = d->settings_error[0] ? fx_file_set_aside(d->cfg.state_dir, FX_SETTINGS_FILE) : 0;
 
 	if (r == 0)
 		r = fx_settings_save(d->cfg.state_dir, want);

@@ -52,6 +52,16 @@ bool fx_nft_event_touches_table(const struct nlmsghdr *nlh, uint32_t our_portid)
 	       names_our_table(nlh);
 }
 
+/*
+ * mnl_nlmsg_ok compares nlmsg_len with the remaining length as an int, so a
+ * header claiming 2 GiB or more passes as negative, and mnl_nlmsg_next then
+ * steps far outside the buffer. Compared as unsigned, it is refused.
+ */
+static bool msg_ok(const struct nlmsghdr *nlh, int len)
+{
+	return mnl_nlmsg_ok(nlh, len) && nlh->nlmsg_len <= (unsigned)len;
+}
+
 int fx_nft_monitor_read(int fd, uint32_t our_portid, bool *touched)
 {
 	char buf[FX_NL_BUF * 2];
@@ -69,7 +79,7 @@ int fx_nft_monitor_read(int fd, uint32_t our_portid, bool *touched)
 				*touched = true;
 			return -errno;
 		}
-		for (nlh = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, len);
+		for (nlh = (const struct nlmsghdr *)buf; msg_ok(nlh, len);
 		     nlh = mnl_nlmsg_next(nlh, &len)) {
 			if (fx_nft_event_touches_table(nlh, our_portid))
 				*touched = true;

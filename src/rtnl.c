@@ -111,6 +111,16 @@ out:
 	return r;
 }
 
+/*
+ * mnl_nlmsg_ok compares nlmsg_len with the remaining length as an int, so a
+ * header claiming 2 GiB or more passes as negative, and mnl_nlmsg_next then
+ * steps far outside the buffer. Compared as unsigned, it is refused.
+ */
+static bool msg_ok(const struct nlmsghdr *nlh, int len)
+{
+	return mnl_nlmsg_ok(nlh, len) && nlh->nlmsg_len <= (unsigned)len;
+}
+
 int fx_rtnl_read_events(int fd, const char *name, int ifindex, bool *changed)
 {
 	char buf[FX_NL_BUF * 2];
@@ -123,7 +133,7 @@ int fx_rtnl_read_events(int fd, const char *name, int ifindex, bool *changed)
 
 		if (n < 0)
 			return errno == EAGAIN ? 0 : -errno;
-		for (nlh = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, len);
+		for (nlh = (const struct nlmsghdr *)buf; msg_ok(nlh, len);
 		     nlh = mnl_nlmsg_next(nlh, &len)) {
 			struct fx_link l;
 

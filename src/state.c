@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define STATE_VERSION "1"
@@ -209,6 +210,18 @@ int fx_file_remove(const char *dir, const char *name)
 	if (r < 0)
 		return r;
 	if (unlink(path) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	return fsync_dir(dir);
+}
+
+int fx_file_set_aside(const char *dir, const char *name)
+{
+	char from[4096], to[4096];
+
+	if (path_of(dir, name, from, sizeof(from)) < 0 ||
+	    snprintf(to, sizeof(to), "%s.corrupt-%lld", from, (long long)time(NULL)) >= (int)sizeof(to))
+		return -ENAMETOOLONG;
+	if (rename(from, to) < 0)
 		return errno == ENOENT ? 0 : -errno;
 	return fsync_dir(dir);
 }

@@ -24,6 +24,8 @@ int fx_state_remove(const char *dir);
 int fx_file_read(const char *path, char *buf, size_t cap, size_t *len); /* -EFBIG when full */
 int fx_file_save(const char *dir, const char *name, const char *text);
 int fx_file_remove(const char *dir, const char *name);
+/* Renames a damaged file to NAME.corrupt-TIME: kept as evidence, out of the way. */
+int fx_file_set_aside(const char *dir, const char *name);
 
 /*
  * Walks a versioned key=value file: blank and '#' lines skipped, a

@@ -507,10 +507,33 @@ static bool is_key_name(const char *s)
 	return true;
 }
 
+/*
+ * A name of letters only is echoed, but only if it is too short to be a
+ * key: the longest real one, PersistentKeepalive, has 19 letters, while a
+ * key pasted on a line of its own reads as a 43-letter name before its '='
+ * (all letters for about one key in 8000).
+ */
+#define NAME_ECHO_MAX 24
+
+struct shown {
+	char text[40];
+};
+
+static const char *shown_name(const char *name, struct shown *buf)
+{
+	size_t n = strlen(name);
+
+	if (n <= NAME_ECHO_MAX)
+		return name;
+	snprintf(buf->text, sizeof(buf->text), "<%zu letters, not shown>", n);
+	return buf->text;
+}
+
 static int start_section(struct parser *p, const char *text, struct fx_err *err)
 {
 	size_t n = strlen(text);
 	char name[65];
+	struct shown shown;
 
 	/* The name is echoed, so it must look like one: a pasted key must not. */
 	if (n >= 3 && n - 2 < sizeof(name) && text[n - 1] == ']') {
@@ -539,7 +562,8 @@ static int start_section(struct parser *p, const char *text, struct fx_err *err)
 		p->section = SEC_PEER;
 		return 0;
 	}
-	return fx_err_set(err, "%s:%u: [%s]: unknown section", p->name, p->line, name);
+	return fx_err_set(err, "%s:%u: [%s]: unknown section", p->name, p->line,
+			  shown_name(name, &shown));
 }
 
 static const struct field *find_field(const char *key)
@@ -555,6 +579,7 @@ static int set_field(struct parser *p, const char *key, char *value, struct fx_e
 {
 	struct fx_err why = { { 0 } };
 	const struct field *f;
+	struct shown shown;
 	unsigned *seen;
 	int r;
 
@@ -565,8 +590,8 @@ static int set_field(struct parser *p, const char *key, char *value, struct fx_e
 	}
 	f = find_field(key);
 	if (!f)
-		return fx_err_set(err, "%s:%u: %.64s: unknown key in %s", p->name, p->line, key,
-				  section_name(p->section));
+		return fx_err_set(err, "%s:%u: %s: unknown key in %s", p->name, p->line,
+				  shown_name(key, &shown), section_name(p->section));
 	if (f->section != p->section)
 		return fx_err_set(err, "%s:%u: %s: belongs in %s, not in %s", p->name, p->line,
 				  f->key, section_name(f->section), section_name(p->section));
@@ -591,6 +616,7 @@ static int parse_line(struct parser *p, struct fx_err *err)
 {
 	char *hash = strchr(p->text, '#');
 	char *text, *eq, *key;
+	struct shown shown;
 
 	if (hash)
 		*hash = '\0';
@@ -609,8 +635,8 @@ static int parse_line(struct parser *p, struct fx_err *err)
 	if (!*key || !is_key_name(key))
 		return fx_err_set(err, "%s:%u: expected 'Key = value'", p->name, p->line);
 	if (p->section == SEC_NONE)
-		return fx_err_set(err, "%s:%u: %.64s: outside any section (start with [Interface])",
-				  p->name, p->line, key);
+		return fx_err_set(err, "%s:%u: %s: outside any section (start with [Interface])",
+				  p->name, p->line, shown_name(key, &shown));
 	return set_field(p, key, trim(eq + 1), err);
 }
 

@@ -427,13 +427,14 @@ static bool any_client(const struct fx_daemon *d)
 void fx_daemon_send_event(struct fx_daemon *d, struct fx_client *only)
 {
 	struct fx_reply line;
+	const size_t ok = 3; /* the reply's "ok\n", not part of an event */
 	char *flat;
 
 	fx_reply_init(&line);
 	fx_daemon_status_lines(d, &line);
-	if (line.failed || !line.buf)
+	if (line.failed || line.len <= ok)
 		goto out;
-	for (flat = line.buf; (flat = strchr(flat, '\n'));)
+	for (flat = line.buf + ok; (flat = strchr(flat, '\n'));)
 		*flat = '\t'; /* one line per event; values may hold spaces */
 	line.buf[line.len - 1] = '\n';
 	for (size_t i = 0; i < FX_MAX_CLIENTS; i++) {
@@ -441,7 +442,8 @@ void fx_daemon_send_event(struct fx_daemon *d, struct fx_client *only)
 
 		if (c->fd < 0 || !c->subscribed || (only && c != only))
 			continue;
-		if (send(c->fd, line.buf, line.len, MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)line.len)
+		if (send(c->fd, line.buf + ok, line.len - ok, MSG_NOSIGNAL | MSG_DONTWAIT) !=
+		    (ssize_t)(line.len - ok))
 			close_client(d, c);
 	}
 out:

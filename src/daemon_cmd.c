@@ -307,12 +307,16 @@ static void cmd_set(struct fx_daemon *d, const struct fx_request *req, struct fx
 	}
 	if (store_settings(d, &want, reply) < 0)
 		return;
+	enum fx_state before = d->state;
+
 	log_info("settings: lockdown %s, kill switch %s, LAN %s", want.lockdown ? "on" : "off",
 		 want.killswitch ? "on" : "off", want.allow_lan ? "allowed" : "blocked");
 	if (fx_daemon_enforce(d, true) < 0) {
 		fx_reply_error(reply, "cannot apply the settings (%s); the machine is blocked", d->apply_error);
 		return;
 	}
+	if (d->state == before)
+		fx_daemon_send_event(d, NULL); /* a new state sent its own */
 	fx_daemon_status_lines(d, reply);
 }
 
@@ -394,7 +398,7 @@ static void dispatch(struct fx_daemon *d, struct fx_client *c, const struct fx_r
 			return;
 		}
 		verbs[i].fn(d, req, reply);
-		if (verbs[i].fn == cmd_events && !reply->failed && reply->len == 0)
+		if (verbs[i].fn == cmd_events && !reply->failed && reply->len == 3) /* just "ok" */
 			c->subscribed = true;
 		return;
 	}
@@ -418,7 +422,6 @@ void fx_daemon_handle_request(struct fx_daemon *d, struct fx_client *c, const ch
 	}
 	if (c->subscribed) {
 		/* "ok", then the first event line: the state as it is now. */
-		fx_reply_line(&reply, "ok");
 		fx_reply_send(&reply, c->fd);
 		fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) | O_NONBLOCK);
 		fx_daemon_send_event(d, c);

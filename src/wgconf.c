@@ -516,7 +516,7 @@ static bool is_key_name(const char *s)
 #define NAME_ECHO_MAX 24
 
 struct shown {
-	char text[40];
+	char text[48]; /* "<%zu letters, not shown>" with any size_t */
 };
 
 static const char *shown_name(const char *name, struct shown *buf)

@@ -65,7 +65,7 @@ for t in tests/lab/test-*.sh; do
 	name=$(basename "$t" .sh)
 	echo "=== lab $name"
 	log="build/lab-$name.log"
-	if timeout 600 bash "$t" >"$log" 2>&1; then
+	if timeout 900 bash "$t" >"$log" 2>&1; then
 		record "$name" 0
 		grep -E '^(PASS|FAIL)' "$log" | tail -n 20
 	else

@@ -14,8 +14,11 @@
 #include <limits.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "conn_state.h"
@@ -23,6 +26,14 @@
 #include "wgconf.h"
 
 #define DEFAULT_WAIT_S 20
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
 
 struct connect_args {
 	const char *ifname, *backend;
@@ -102,48 +113,105 @@ static int add_config(char *request, size_t len, const char *path)
 	return FX_EXIT_OK;
 }
 
-static const char *status_value(const char *body, const char *key, char *buf, size_t len)
+/* The value of key in an event line (tab-separated key=value fields). */
+static const char *event_value(const char *line, const char *key, char *buf, size_t len)
 {
 	size_t klen = strlen(key);
 
-	for (const char *line = body; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
-		if (strncmp(line, key, klen) == 0 && line[klen] == '=') {
-			const char *v = line + klen + 1;
-			size_t n = strcspn(v, "\n");
+	buf[0] = '\0';
+	for (const char *f = line; f; f = strchr(f, '\t'), f = f ? f + 1 : NULL) {
+		if (strncmp(f, key, klen) == 0 && f[klen] == '=') {
+			size_t n = strcspn(f + klen + 1, "\t\n");
 
-			snprintf(buf, len, "%.*s", (int)(n < len ? n : len - 1), v);
-			return buf;
+			snprintf(buf, len, "%.*s", (int)(n < len ? n : len - 1), f + klen + 1);
+			break;
 		}
 	}
-	buf[0] = '\0';
 	return buf;
 }
 
-/* Polls the daemon until the tunnel carries traffic or the wait is over. */
+static void print_event_status(char *line)
+{
+	for (char *p = line; *p; p++)
+		if (*p == '\t')
+			*p = '\n';
+	fx_cli_print_status(line, false);
+}
+
+/* Reads one line (without its newline) from fd into buf, waiting until
+ * deadline_ms of CLOCK_MONOTONIC; 0 with a line, -ETIMEDOUT, or -errno. */
+static int read_line(int fd, char *buf, size_t cap, size_t *have, uint64_t deadline_ms)
+{
+	for (;;) {
+		char *nl = memchr(buf, '\n', *have);
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		uint64_t now = now_ms();
+		ssize_t n;
+
+		if (nl)
+			return 0;
+		if (*have == cap - 1)
+			return -EMSGSIZE;
+		if (now >= deadline_ms)
+			return -ETIMEDOUT;
+		if (poll(&p, 1, (int)(deadline_ms - now)) == 0)
+			return -ETIMEDOUT;
+		n = read(fd, buf + *have, cap - 1 - *have);
+		if (n <= 0)
+			return n < 0 ? -errno : -ECONNRESET;
+		*have += (size_t)n;
+	}
+}
+
+/* Drops the first line from buf, returning it NUL-terminated in line. */
+static void take_line(char *buf, size_t *have, char *line, size_t len)
+{
+	char *nl = memchr(buf, '\n', *have);
+	size_t n = (size_t)(nl - buf);
+
+	snprintf(line, len, "%.*s", (int)(n < len ? n : len - 1), buf);
+	memmove(buf, nl + 1, *have - n - 1);
+	*have -= n + 1;
+}
+
+/* Follows fexynd's events until the tunnel carries traffic or the wait is
+ * over: no polling, so the command returns the moment it is connected. */
 static int wait_connected(const struct fx_cli *cli, long wait_s)
 {
-	char state[32], why[640];
-	char *reply = NULL, *body;
+	char buf[8192], line[8192] = "", state[32], why[640];
+	uint64_t deadline = now_ms() + (uint64_t)wait_s * 1000;
+	size_t have = 0;
+	int fd = fx_ipc_open(cli->socket_path, "events"), r;
 
-	for (long ms = 0;; ms += 100) {
-		int r = fx_cli_call(cli, "status", &reply, &body);
-
-		if (r != FX_EXIT_OK)
-			return r;
-		status_value(body, "state", state, sizeof(state));
-		if (strcmp(state, "connected") == 0 || ms >= wait_s * 1000) {
-			status_value(body, "last_error", why, sizeof(why));
-			if (strcmp(state, "connected") != 0)
-				fprintf(stderr, "fexyn connect: not connected after %ld s (%s)%s%s; "
-						"the firewall stays closed ('fexyn disconnect' gives up)\n",
-					wait_s, state, why[0] ? ": " : "", why);
-			fx_cli_print_status(body, false);
-			free(reply);
-			return strcmp(state, "connected") == 0 ? FX_EXIT_OK : FX_EXIT_FAIL;
-		}
-		free(reply);
-		poll(NULL, 0, 100);
+	if (fd < 0) {
+		fprintf(stderr, "fexyn: cannot reach fexynd at %s: %s\n", cli->socket_path, strerror(-fd));
+		return FX_EXIT_FAIL;
 	}
+	r = read_line(fd, buf, sizeof(buf), &have, deadline);
+	if (r == 0) {
+		take_line(buf, &have, state, sizeof(state));
+		r = strcmp(state, "ok") == 0 ? 0 : -EPROTO;
+	}
+	state[0] = '\0';
+	while (r == 0 && strcmp(state, "connected") != 0) {
+		r = read_line(fd, buf, sizeof(buf), &have, deadline);
+		if (r == 0) {
+			take_line(buf, &have, line, sizeof(line));
+			event_value(line, "state", state, sizeof(state));
+		}
+	}
+	close(fd);
+	if (r == -ETIMEDOUT || (r == 0 && line[0])) {
+		event_value(line, "last_error", why, sizeof(why));
+		if (r < 0)
+			fprintf(stderr, "fexyn connect: not connected after %ld s (%s)%s%s; "
+					"the firewall stays closed ('fexyn disconnect' gives up)\n",
+				wait_s, state[0] ? state : "unknown", why[0] ? ": " : "", why);
+		print_event_status(line);
+		return r == 0 ? FX_EXIT_OK : FX_EXIT_FAIL;
+	}
+	fprintf(stderr, "fexyn connect: lost fexynd while waiting: %s\n", strerror(-r));
+	return FX_EXIT_FAIL;
 }
 
 int cmd_connect(const struct fx_cli *cli, int argc, char **argv)

@@ -52,6 +52,7 @@ struct fx_conn {
 	bool have_probe;
 	struct fx_addr probe;
 	int probe_fd, timer_fd;
+	long tick_ms;                 /* the timer's period now */
 	uint16_t probe_seq;
 	uint64_t attempt_ms, last_rx_ms, last_probe_ms;
 	uint64_t rx_bytes;

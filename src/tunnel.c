@@ -29,8 +29,12 @@
 #include "wg_kernel.h"
 #include "wg_uapi.h"
 
-#define TICK_MS 100           /* waiting for a handshake */
-#define CONNECTED_TICK_MS 250 /* watching the counter: probes are 1 s apart anyway */
+/* The handshake takes milliseconds when the server answers: look often at
+ * first, then settle; once connected, probes are 1 s apart anyway. */
+#define FAST_TICK_MS 10
+#define FAST_FOR_MS 1000
+#define TICK_MS 100
+#define CONNECTED_TICK_MS 250
 #define HANDSHAKE_TIMEOUT_MS 5000
 #define PROBE_EVERY_MS 1000
 #define DEAD_AFTER_MS 3000 /* no traffic back, with a probe each second */
@@ -292,6 +296,7 @@ static int arm_timer(struct fx_conn *c, long ms)
 
 	if (c->timer_fd < 0)
 		return -EBADF;
+	c->tick_ms = ms;
 	its.it_interval.tv_sec = ms / 1000;
 	its.it_interval.tv_nsec = ms % 1000 * 1000000L;
 	its.it_value = its.it_interval;
@@ -315,7 +320,7 @@ static void attempt_begin(struct fx_daemon *d)
 	guard_of(c->saved.ifname, cfg, &g);
 	c->attempt_ms = c->last_probe_ms = now_ms();
 	c->handshake = false;
-	arm_timer(c, TICK_MS);
+	arm_timer(c, FAST_TICK_MS);
 	c->have_probe = fx_probe_target(cfg, &c->probe) == 0;
 	if (!c->have_probe)
 		ensure_handshake_starter(&c->cfgs[c->saved.current]);
@@ -342,6 +347,7 @@ static void attempt_begin(struct fx_daemon *d)
 		tunnel_down(d);
 		return;
 	}
+	fx_daemon_refresh_link(d);
 	send_probe(d, c->attempt_ms);
 }
 
@@ -498,6 +504,8 @@ static void watch_handshake(struct fx_daemon *d, const struct fx_wg_status *st, 
 	}
 	if (now - c->last_probe_ms >= PROBE_EVERY_MS)
 		send_probe(d, now);
+	if (c->tick_ms == FAST_TICK_MS && now - c->attempt_ms >= FAST_FOR_MS)
+		arm_timer(c, TICK_MS);
 }
 
 static void watch_traffic(struct fx_daemon *d, const struct fx_wg_status *st, uint64_t now)
@@ -532,6 +540,9 @@ void fx_conn_on_timer(struct fx_daemon *d)
 			next_config(d);
 		return;
 	}
+	/* The timer may run before the link event that tells of a new link. */
+	if (!d->link.present)
+		fx_daemon_refresh_link(d);
 	if (!d->link.present) {
 		set_error(d, "%s vanished", c->saved.ifname);
 		next_config(d);

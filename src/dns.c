@@ -4,7 +4,6 @@
 #include "text.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,29 +36,6 @@ int fx_dns_format(const struct fx_wg_config *cfg, char *buf, size_t len)
 static void path_in(char *buf, size_t len, const char *dir, const char *name)
 {
 	snprintf(buf, len, "%s/%s", dir, name);
-}
-
-/* Writes text to a temporary file beside path and renames it over path. */
-static int replace_atomically(const char *path, const char *text)
-{
-	char tmp[PATH_MAX];
-	int fd, r;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.fexyn-tmp", path) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0)
-		return -errno;
-	r = fx_write_all(fd, text, strlen(text));
-	if (r == 0 && fsync(fd) < 0)
-		r = -errno;
-	if (close(fd) < 0 && r == 0)
-		r = -errno;
-	if (r == 0 && rename(tmp, path) < 0)
-		r = -errno;
-	if (r < 0)
-		unlink(tmp);
-	return r;
 }
 
 /* Keeps what resolv_conf is now — its text, or where it links — once. */
@@ -115,7 +91,7 @@ int fx_dns_apply(const char *resolv_conf, const char *state_dir, const struct fx
 	if (r == 0)
 		r = keep_original(resolv_conf, state_dir);
 	if (r == 0)
-		r = replace_atomically(resolv_conf, text);
+		r = fx_file_replace(resolv_conf, text, 0644);
 	return r;
 }
 
@@ -163,7 +139,7 @@ static int restore_to(const char *resolv_conf, const char *state_dir)
 	}
 	if (r == 0) {
 		buf[len] = '\0';
-		r = replace_atomically(resolv_conf, buf);
+		r = fx_file_replace(resolv_conf, buf, 0644);
 	}
 	free(buf);
 	return r < 0 ? r : fx_file_remove(state_dir, FX_DNS_SAVED);

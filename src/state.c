@@ -167,17 +167,14 @@ static int fsync_dir(const char *dir)
 	return r;
 }
 
-int fx_file_save(const char *dir, const char *name, const char *text)
+int fx_file_replace(const char *path, const char *text, mode_t mode)
 {
-	char path[4096], tmp[4096];
+	char tmp[4096];
 	int fd, r;
 
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	if (path_of(dir, name, path, sizeof(path)) < 0 || snprintf(tmp, sizeof(tmp), "%s.tmp", path) >=
-								   (int)sizeof(tmp))
+	if (snprintf(tmp, sizeof(tmp), "%s.fexyn-tmp", path) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
 	if (fd < 0)
 		return -errno;
 	r = fx_write_all(fd, text, strlen(text));
@@ -189,9 +186,20 @@ int fx_file_save(const char *dir, const char *name, const char *text)
 		r = -errno;
 	if (r < 0)
 		unlink(tmp);
-	else
-		r = fsync_dir(dir);
 	return r;
+}
+
+int fx_file_save(const char *dir, const char *name, const char *text)
+{
+	char path[4096];
+	int r;
+
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	if (path_of(dir, name, path, sizeof(path)) < 0)
+		return -ENAMETOOLONG;
+	r = fx_file_replace(path, text, 0600);
+	return r < 0 ? r : fsync_dir(dir);
 }
 
 int fx_state_save(const char *dir, const struct fx_guard *g)

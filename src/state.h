@@ -6,6 +6,8 @@
  * file exists exactly while something is guarded; written atomically
  * (temporary file, fsync, rename), so a crash leaves the old or the new.
  */
+#include <sys/types.h>
+
 #include "guard.h"
 
 #define FX_STATE_FILE "state"
@@ -23,6 +25,9 @@ int fx_state_remove(const char *dir);
 /* The atomic file primitives, shared with the connect state. */
 int fx_file_read(const char *path, char *buf, size_t cap, size_t *len); /* -EFBIG when full */
 int fx_file_save(const char *dir, const char *name, const char *text);
+/* Writes text to a temporary file beside path, syncs it and renames it
+ * over path: readers see the old text or the new, never half. */
+int fx_file_replace(const char *path, const char *text, mode_t mode);
 int fx_file_remove(const char *dir, const char *name);
 /* Renames a damaged file to NAME.corrupt-TIME: kept as evidence, out of the way. */
 int fx_file_set_aside(const char *dir, const char *name);

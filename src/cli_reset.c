@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "conn_state.h"
 #include "dns.h"
+#include "resolved.h"
 #include "ipc.h"
 #include "nft.h"
 #include "route.h"
@@ -35,7 +36,7 @@ static void remove_tunnel(const char *state_dir)
 	struct fx_route_plan *plan = malloc(sizeof(*plan));
 	struct fx_err err = { 0 };
 
-	if (fx_dns_restore(state_dir) < 0)
+	if (fx_dns_restore(state_dir) < 0 || fx_resolved_restore(state_dir) < 0)
 		fprintf(stderr, "fexyn reset: cannot restore the resolver configuration kept in %s\n",
 			state_dir);
 	if (!cfg || !plan || fx_conn_state_load(state_dir, &s, &err) <= 0)

@@ -39,6 +39,8 @@ struct fx_daemon_config {
 	bool table_flags; /* false: behave as on a kernel without owner/persist */
 	const char *wireguard_go; /* the userspace backend's program */
 	const char *resolv_conf;  /* the resolver file fexyn points at the tunnel */
+	const char *resolvectl;   /* systemd-resolved's client program */
+	enum fx_dns_backend { FX_DNS_AUTO, FX_DNS_FILE, FX_DNS_RESOLVED } dns_backend;
 };
 
 /* A tunnel fexyn connect brings up and watches (tunnel.c). */

@@ -26,6 +26,11 @@ static void usage(FILE *out)
 		"                          has none (default: wireguard-go from PATH)\n"
 		"      --resolv-conf PATH  the resolver file to point at the tunnel's DNS\n"
 		"                          (default /etc/resolv.conf)\n"
+		"      --dns-backend auto|file|resolved\n"
+		"                          rewrite the resolver file, or set DNS on the tunnel\n"
+		"                          link through systemd-resolved (auto: resolved when\n"
+		"                          the file links into /run/systemd/resolve)\n"
+		"      --resolvectl PROG   systemd-resolved's client (default resolvectl)\n"
 		"      --boot              install the blocked policy the saved settings call\n"
 		"                          for, and exit (early boot, before any network)\n"
 		"  -h, --help              show this help\n"
@@ -41,6 +46,8 @@ static int parse_args(int argc, char **argv, struct fx_daemon_config *cfg, bool 
 		{ "no-table-flags", no_argument, NULL, 'F' },
 		{ "wireguard-go", required_argument, NULL, 'W' },
 		{ "resolv-conf", required_argument, NULL, 'R' },
+		{ "dns-backend", required_argument, NULL, 'D' },
+		{ "resolvectl", required_argument, NULL, 'C' },
 		{ "boot", no_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -64,6 +71,19 @@ static int parse_args(int argc, char **argv, struct fx_daemon_config *cfg, bool 
 			break;
 		case 'R':
 			cfg->resolv_conf = optarg;
+			break;
+		case 'D':
+			if (strcmp(optarg, "auto") == 0)
+				cfg->dns_backend = FX_DNS_AUTO;
+			else if (strcmp(optarg, "file") == 0)
+				cfg->dns_backend = FX_DNS_FILE;
+			else if (strcmp(optarg, "resolved") == 0)
+				cfg->dns_backend = FX_DNS_RESOLVED;
+			else
+				return fprintf(stderr, "fexynd: --dns-backend: auto, file or resolved\n"), -1;
+			break;
+		case 'C':
+			cfg->resolvectl = optarg;
 			break;
 		case 'B':
 			*boot = true;
@@ -94,6 +114,7 @@ int main(int argc, char **argv)
 		.table_flags = true,
 		.wireguard_go = "wireguard-go",
 		.resolv_conf = "/etc/resolv.conf",
+		.resolvectl = "resolvectl",
 	};
 	struct fx_daemon *d;
 	bool boot = false;

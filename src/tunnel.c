@@ -23,6 +23,7 @@
 
 #include "daemon.h"
 #include "dns.h"
+#include "resolved.h"
 #include "log.h"
 #include "probe.h"
 #include "state.h"
@@ -303,6 +304,20 @@ static int arm_timer(struct fx_conn *c, long ms)
 	return timerfd_settime(c->timer_fd, 0, &its, NULL) < 0 ? -errno : 0;
 }
 
+static bool uses_resolved(const struct fx_daemon *d)
+{
+	if (d->cfg.dns_backend != FX_DNS_AUTO)
+		return d->cfg.dns_backend == FX_DNS_RESOLVED;
+	return fx_resolved_manages(d->cfg.resolv_conf);
+}
+
+/* Puts back whatever resolver change was made, by either route. */
+static void restore_resolver(const struct fx_daemon *d)
+{
+	if (fx_dns_restore(d->cfg.state_dir) < 0 || fx_resolved_restore(d->cfg.state_dir) < 0)
+		log_err("cannot restore the resolver configuration kept in %s", d->cfg.state_dir);
+}
+
 /*
  * One attempt with the current config. The new guard goes into the state
  * file before the firewall changes, and the firewall changes before the
@@ -336,9 +351,12 @@ static void attempt_begin(struct fx_daemon *d)
 	}
 	/* Lookups meet the firewall until the tunnel is up; pointing the
 	 * resolver at the tunnel's servers now means none goes elsewhere. */
-	r = fx_dns_apply(d->cfg.resolv_conf, d->cfg.state_dir, cfg);
-	if (r < 0)
-		set_error(d, "cannot point %s at the tunnel's DNS: %s", d->cfg.resolv_conf, strerror(-r));
+	if (!uses_resolved(d)) {
+		r = fx_dns_apply(d->cfg.resolv_conf, d->cfg.state_dir, cfg);
+		if (r < 0)
+			set_error(d, "cannot point %s at the tunnel's DNS: %s", d->cfg.resolv_conf,
+				  strerror(-r));
+	}
 	endpoint_text(d, ep, sizeof(ep));
 	log_info("connecting %s to %s (%s)", c->saved.ifname, ep, c->saved.paths[c->saved.current]);
 	r = tunnel_up(d, cfg, &err);
@@ -348,6 +366,11 @@ static void attempt_begin(struct fx_daemon *d)
 		return;
 	}
 	fx_daemon_refresh_link(d);
+	/* systemd-resolved sets DNS per link: the link exists only now. */
+	if (uses_resolved(d) &&
+	    (r = fx_resolved_apply(d->cfg.resolvectl, d->cfg.state_dir, c->saved.ifname, cfg)) < 0)
+		set_error(d, "cannot set the tunnel's DNS through %s: %s", d->cfg.resolvectl,
+			  strerror(-r));
 	send_probe(d, c->attempt_ms);
 }
 
@@ -428,8 +451,7 @@ void fx_conn_stop(struct fx_daemon *d)
 	if (!c->active)
 		return;
 	tunnel_down(d);
-	if (fx_dns_restore(d->cfg.state_dir) < 0)
-		log_err("cannot restore the resolver configuration kept in %s", d->cfg.state_dir);
+	restore_resolver(d);
 	if (c->saved.restore_src_valid_mark)
 		fx_src_valid_mark_set(false);
 	arm_timer(c, 0);
@@ -453,8 +475,7 @@ void fx_conn_resume(struct fx_daemon *d)
 
 	if (r == 0) {
 		/* Nothing connected: a resolver change a crash left behind goes. */
-		if (fx_dns_restore(d->cfg.state_dir) < 0)
-			log_err("cannot restore the resolver configuration kept in %s", d->cfg.state_dir);
+		restore_resolver(d);
 		return;
 	}
 	if (r > 0)

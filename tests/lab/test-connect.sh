@@ -92,4 +92,20 @@ fx_kill9
 fx reset --state-dir "$FX_STATE"
 check "after the offline reset, everything is as before" \
 	diff -u "$LAB_TMP/before" <(lab_client_snapshot)
+echo "--- with systemd-resolved: DNS set on the tunnel's link through resolvectl"
+cat >"$LAB_TMP/resolvectl" <<SH
+#!/bin/sh
+echo "\$*" >>"$LAB_TMP/resolvectl.log"
+SH
+chmod +x "$LAB_TMP/resolvectl"
+FEXYND_EXTRA_ARGS=(--dns-backend resolved --resolvectl "$LAB_TMP/resolvectl")
+fx_start
+fx connect "$LAB_TMP/vpn1.conf" >/dev/null
+check "the tunnel's server on the tunnel's link" grep -qx "dns fexyn0 10.66.0.1" "$LAB_TMP/resolvectl.log"
+check "every lookup routed there" grep -qx "domain fexyn0 ~." "$LAB_TMP/resolvectl.log"
+check "the link is DNS's default route" grep -qx "default-route fexyn0 yes" "$LAB_TMP/resolvectl.log"
+check_eq "the resolver file is left alone" "$(cat "$FX_RESOLV")" "nameserver $ROUTER_LAN"
+fx disconnect >/dev/null
+check "disconnect reverts the link's DNS" grep -qx "revert fexyn0" "$LAB_TMP/resolvectl.log"
+check "after disconnect, everything is as before" diff -u "$LAB_TMP/before" <(lab_client_snapshot)
 echo "PASS $TEST_NAME"

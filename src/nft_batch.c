@@ -75,6 +75,7 @@ static const uint32_t chain_hooks[FX_CHAIN_COUNT] = {
 	[FX_CHAIN_INPUT] = NF_INET_LOCAL_IN,
 	[FX_CHAIN_OUTPUT] = NF_INET_LOCAL_OUT,
 	[FX_CHAIN_FORWARD] = NF_INET_FORWARD,
+	[FX_CHAIN_POSTROUTING] = NF_INET_POST_ROUTING,
 };
 
 static void put_chain(struct writer *w, enum fx_chain c)

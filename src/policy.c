@@ -65,7 +65,7 @@ const char *fx_set_name(enum fx_set_id id)
 
 const char *fx_chain_name(enum fx_chain c)
 {
-	static const char *const names[FX_CHAIN_COUNT] = { "input", "output", "forward" };
+	static const char *const names[FX_CHAIN_COUNT] = { "input", "output", "forward", "postrouting" };
 	return c < FX_CHAIN_COUNT ? names[c] : "none";
 }
 
@@ -262,30 +262,44 @@ static void add_tunnel_probes(struct builder *b, const struct fx_guard *g)
 	r->icmp6_lo = r->icmp6_hi = 128; /* echo request */
 }
 
-/* DHCP and neighbour discovery keep the physical link alive while blocked. */
-static void add_link_services(struct builder *b)
+/*
+ * DHCP and neighbour discovery keep the physical link alive while blocked,
+ * and go only where they belong: the LAN ranges, which hold the broadcast
+ * and link-local multicast addresses. A program that borrows port 68, or an
+ * ICMPv6 type, to reach a host on the internet gets nothing.
+ */
+static void add_link_services(struct builder *b, enum fx_chain out_chain)
 {
-	static const struct { enum fx_chain chain; uint8_t nfproto; uint16_t sport, dport; } dhcp[] = {
-		{ FX_CHAIN_OUTPUT, NFPROTO_IPV4, 68, 67 }, { FX_CHAIN_INPUT, NFPROTO_IPV4, 67, 68 },
-		{ FX_CHAIN_OUTPUT, NFPROTO_IPV6, 546, 547 }, { FX_CHAIN_INPUT, NFPROTO_IPV6, 547, 546 },
+	static const struct { bool out; uint8_t nfproto; uint16_t sport, dport; enum fx_set_id set; } dhcp[] = {
+		{ true, NFPROTO_IPV4, 68, 67, FX_SET_LAN4 }, { false, NFPROTO_IPV4, 67, 68, FX_SET_NONE },
+		{ true, NFPROTO_IPV6, 546, 547, FX_SET_LAN6 }, { false, NFPROTO_IPV6, 547, 546, FX_SET_NONE },
 	};
 
 	for (size_t i = 0; i < sizeof(dhcp) / sizeof(dhcp[0]); i++) {
-		struct fx_rule *r = rule(b, dhcp[i].chain, FX_ACCEPT, "DHCP");
+		struct fx_rule *r;
 
+		if (!dhcp[i].out && out_chain != FX_CHAIN_OUTPUT)
+			continue;
+		r = rule(b, dhcp[i].out ? out_chain : FX_CHAIN_INPUT, FX_ACCEPT, "DHCP");
 		r->nfproto = dhcp[i].nfproto;
 		r->l4proto = IPPROTO_UDP;
 		r->sport = dhcp[i].sport;
 		r->dport = dhcp[i].dport;
+		r->daddr_set = dhcp[i].set;
 	}
-	for (enum fx_chain c = FX_CHAIN_INPUT; c <= FX_CHAIN_OUTPUT; c++) {
-		struct fx_rule *r = rule(b, c, FX_ACCEPT, "router and neighbour discovery");
+	for (int out = 0; out < 2; out++) {
+		struct fx_rule *r;
 
+		if (!out && out_chain != FX_CHAIN_OUTPUT)
+			continue;
+		r = rule(b, out ? out_chain : FX_CHAIN_INPUT, FX_ACCEPT, "router and neighbour discovery");
 		r->nfproto = NFPROTO_IPV6;
 		r->l4proto = IPPROTO_ICMPV6;
 		r->match_icmp6_type = true;
 		r->icmp6_lo = 133; /* router solicitation */
 		r->icmp6_hi = 137; /* redirect */
+		if (out)
+			r->daddr_set = FX_SET_LAN6;
 	}
 }
 
@@ -333,6 +347,53 @@ static void add_reject(struct builder *b)
  * without firewall rules, as asked. The daemon refuses the contradictory
  * pair (lockdown on, kill switch off).
  */
+/*
+ * The same judgement again where the packet really leaves (chain policy
+ * drop; postrouting cannot reject). Forwarded packets pass here too: what
+ * the forward chain let into the tunnel, and replies from it.
+ */
+static void add_postrouting(struct builder *b, const struct fx_guard *g, bool guarded, bool tunnel_up,
+			    bool allow_lan)
+{
+	static const struct { uint8_t nfproto; enum fx_set_id set; } fams[] = {
+		{ NFPROTO_IPV4, FX_SET_ENDPOINTS4 }, { NFPROTO_IPV6, FX_SET_ENDPOINTS6 },
+	};
+	const enum fx_chain post = FX_CHAIN_POSTROUTING;
+
+	set_if(rule(b, post, FX_ACCEPT, "loopback")->oif, "lo");
+	if (guarded) {
+		set_if(rule(b, post, FX_ACCEPT, "into the tunnel")->oif, g->tunnel);
+		for (size_t f = 0; f < 2; f++) {
+			struct fx_rule *r;
+
+			if (b->rs->sets[fams[f].set].n == 0)
+				continue;
+			r = rule(b, post, FX_ACCEPT, "the tunnel's own packets to its endpoint");
+			r->nfproto = fams[f].nfproto;
+			r->daddr_set = fams[f].set;
+			r->match_mark = g->fwmark != 0;
+			r->mark = g->fwmark;
+		}
+	}
+	if (tunnel_up)
+		set_if(rule(b, post, FX_ACCEPT, "replies forwarded from the tunnel")->iif, g->tunnel);
+	for (size_t i = 0; i < sizeof(dns_services) / sizeof(dns_services[0]); i++) {
+		struct fx_rule *r = rule(b, post, FX_DROP, "DNS outside the tunnel");
+
+		r->l4proto = dns_services[i].proto;
+		r->dport = dns_services[i].port;
+	}
+	add_link_services(b, post);
+	if (!allow_lan)
+		return;
+	for (size_t f = 0; f < 2; f++) {
+		struct fx_rule *r = rule(b, post, FX_ACCEPT, "LAN");
+
+		r->nfproto = f ? NFPROTO_IPV6 : NFPROTO_IPV4;
+		r->daddr_set = f ? FX_SET_LAN6 : FX_SET_LAN4;
+	}
+}
+
 static bool state_has_table(const struct fx_policy_input *in)
 {
 	if (in->state == FX_STATE_BLOCKED)
@@ -369,9 +430,10 @@ int fx_policy_compile(const struct fx_policy_input *in, struct fx_ruleset *out)
 		add_tunnel(&b, in->guard);
 	else if (guarded)
 		add_tunnel_probes(&b, in->guard);
-	add_link_services(&b);
+	add_link_services(&b, FX_CHAIN_OUTPUT);
 	if (in->settings.allow_lan)
 		add_lan(&b);
 	add_reject(&b);
+	add_postrouting(&b, in->guard, guarded, tunnel_up, in->settings.allow_lan);
 	return b.overflow ? -E2BIG : 0;
 }

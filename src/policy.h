@@ -27,7 +27,13 @@ struct fx_settings {
 
 void fx_settings_default(struct fx_settings *s);
 
-enum fx_chain { FX_CHAIN_INPUT, FX_CHAIN_OUTPUT, FX_CHAIN_FORWARD, FX_CHAIN_COUNT };
+/*
+ * Postrouting judges a packet by the interface it really leaves through:
+ * a packet re-routed after the output chain (a mark or a DNAT set by
+ * another table) would otherwise leave by a way output never saw.
+ */
+enum fx_chain { FX_CHAIN_INPUT, FX_CHAIN_OUTPUT, FX_CHAIN_FORWARD, FX_CHAIN_POSTROUTING,
+		FX_CHAIN_COUNT };
 
 enum fx_set_id {
 	FX_SET_ENDPOINTS4, /* ipv4_addr . inet_proto . inet_service */
@@ -63,7 +69,7 @@ struct fx_rule {
 };
 
 #define FX_MAX_SET_ELEMS (FX_MAX_ENDPOINTS + 16)
-#define FX_MAX_RULES 48
+#define FX_MAX_RULES 80
 
 struct fx_set {
 	size_t n;

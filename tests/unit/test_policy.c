@@ -263,8 +263,9 @@ static void loopback_dhcp_and_ndp_always_work(void **state)
 					 .sport = 68, .dport = 67, .saddr = "0.0.0.0",
 					 .daddr = "255.255.255.255" };
 		struct test_pkt ns = { .chain = FX_CHAIN_OUTPUT, .oif = "eth0", .l4proto = IPPROTO_ICMPV6,
-				       .icmp6_type = 135, .saddr = "fe80::2", .daddr = "2001:db8::1" };
+				       .icmp6_type = 135, .saddr = "fe80::2", .daddr = "ff02::1:ff00:1" };
 		struct test_pkt echo6 = ns;
+		struct test_pkt dhcp_out = dhcp, ns_out = ns;
 
 		echo6.icmp6_type = 128;
 		f->in.settings.allow_lan = false;
@@ -273,6 +274,16 @@ static void loopback_dhcp_and_ndp_always_work(void **state)
 		assert_int_equal(test_eval(&f->rs, &dhcp), FX_ACCEPT);
 		assert_int_equal(test_eval(&f->rs, &ns), FX_ACCEPT);
 		assert_int_equal(test_eval(&f->rs, &echo6), FX_REJECT);
+		/* The same ports and types aimed at the internet open nothing. */
+		dhcp_out.daddr = WEB;
+		ns_out.daddr = "2001:db8::1";
+		assert_int_equal(test_eval(&f->rs, &dhcp_out), FX_REJECT);
+		assert_int_equal(test_eval(&f->rs, &ns_out), FX_REJECT);
+		/* And where they really leave, again. */
+		dhcp.chain = ns.chain = dhcp_out.chain = FX_CHAIN_POSTROUTING;
+		assert_int_equal(test_eval(&f->rs, &dhcp), FX_ACCEPT);
+		assert_int_equal(test_eval(&f->rs, &ns), FX_ACCEPT);
+		assert_int_equal(test_eval(&f->rs, &dhcp_out), FX_DROP);
 	}
 }
 
@@ -336,13 +347,57 @@ static void input_accepts_replies_and_the_endpoint_only(void **state)
 	assert_int_equal(test_eval(&f->rs, &reply), FX_ACCEPT);
 }
 
+/*
+ * A packet output let into the tunnel, then re-routed out of eth0 by
+ * another table's mark or DNAT, is judged again where it really leaves.
+ */
+static void postrouting_judges_the_real_way_out(void **state)
+{
+	struct fixture *f = compile(*state, FX_STATE_CONNECTED);
+	struct test_pkt p = { .chain = FX_CHAIN_POSTROUTING, .oif = "eth0", .l4proto = IPPROTO_UDP,
+			      .dport = 9999, .saddr = TUN_ADDR, .daddr = WEB };
+
+	assert_int_equal(test_eval(&f->rs, &p), FX_DROP);
+	p.oif = "wg0";
+	assert_int_equal(test_eval(&f->rs, &p), FX_ACCEPT);
+	/* The tunnel's own marked packets to its endpoint. */
+	p.oif = "eth0";
+	p.daddr = SERVER;
+	p.dport = 51820;
+	p.mark = MARK;
+	assert_int_equal(test_eval(&f->rs, &p), FX_ACCEPT);
+	p.mark = 0;
+	assert_int_equal(test_eval(&f->rs, &p), FX_DROP);
+	/* The LAN as allowed, but never its resolver. */
+	p.daddr = LAN_HOST;
+	p.dport = 9999;
+	assert_int_equal(test_eval(&f->rs, &p), FX_ACCEPT);
+	p.dport = 53;
+	assert_int_equal(test_eval(&f->rs, &p), FX_DROP);
+	/* Replies the forward chain let out of the tunnel, to a container. */
+	p.iif = "wg0";
+	p.oif = "docker0";
+	p.dport = 40000;
+	p.saddr = WEB;
+	p.daddr = "172.17.0.2";
+	f->in.settings.allow_lan = false;
+	compile(f, FX_STATE_CONNECTED);
+	assert_int_equal(test_eval(&f->rs, &p), FX_ACCEPT);
+	compile(f, FX_STATE_RECONNECTING);
+	assert_int_equal(test_eval(&f->rs, &p), FX_DROP);
+}
+
 static void rules_carry_a_reason_and_a_final_reject(void **state)
 {
 	struct fixture *f = compile(*state, FX_STATE_CONNECTED);
-	const struct fx_rule *last = &f->rs.rules[f->rs.n_rules - 1];
+	const struct fx_rule *last = NULL;
 
-	for (size_t i = 0; i < f->rs.n_rules; i++)
+	for (size_t i = 0; i < f->rs.n_rules; i++) {
 		assert_non_null(f->rs.rules[i].why);
+		if (f->rs.rules[i].chain == FX_CHAIN_OUTPUT)
+			last = &f->rs.rules[i];
+	}
+	assert_non_null(last);
 	assert_int_equal(last->chain, FX_CHAIN_OUTPUT);
 	assert_int_equal(last->verdict, FX_REJECT);
 	assert_int_equal(last->l4proto, 0);
@@ -387,6 +442,7 @@ int main(void)
 		T(endpoint_on_the_dns_port_still_connects),
 		T(tunnel_traffic_is_not_forwarded_around_the_tunnel),
 		T(input_accepts_replies_and_the_endpoint_only),
+		T(postrouting_judges_the_real_way_out),
 		T(rules_carry_a_reason_and_a_final_reject),
 		T(too_many_resolvers_and_endpoints_still_fit),
 #undef T

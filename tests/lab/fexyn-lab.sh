@@ -10,6 +10,8 @@ FLOOD_BIN=${FLOOD_BIN:-$FEXYN_BUILD/tests/lab/udpflood}
 SOCKPIPE_BIN=$FEXYN_BUILD/tests/lab/sockpipe
 FEXYND_PID=
 FEXYND_EXTRA_ARGS=()
+# A command fexynd runs under, such as valgrind (tests/lab/valgrind-check.sh).
+FEXYND_WRAPPER=()
 
 fx_paths() {
 	FX_SOCK=$LAB_TMP/fexynd.sock
@@ -34,9 +36,9 @@ fx_start() {
 	mkdir -p /run/wireguard
 	unshare --mount --propagation private sh -c \
 		'mount -t tmpfs fexyn-lab /run/wireguard && exec ip netns exec "$@"' sh \
-		"$NS_CLIENT" "$FEXYND_BIN" --socket "$FX_SOCK" --state-dir "$FX_STATE" \
+		"$NS_CLIENT" "${FEXYND_WRAPPER[@]}" "$FEXYND_BIN" --socket "$FX_SOCK" --state-dir "$FX_STATE" \
 		--resolv-conf "$FX_RESOLV" \
-		"${FEXYND_EXTRA_ARGS[@]}" 2>>"$FX_LOG" &
+		"${FEXYND_EXTRA_ARGS[@]}" >>"$FX_LOG" 2>&1 &
 	FEXYND_PID=$!
 	LAB_PIDS+=("$FEXYND_PID")
 	for _ in $(seq 100); do

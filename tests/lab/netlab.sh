@@ -338,3 +338,229 @@ lab_up() {
 	lab_client_tunnel_up
 	[ "$(web_counter leak)" -eq 0 ] || { echo "the lab leaks before any test" >&2; return 1; }
 }
+
+# ---------------------------------------------------------------------------
+# For the leak tests (tests/lab/test-leak-*.sh): IPv6, extra namespaces,
+# dnsmasq, a DHCP client, a counter on the router's uplink. Nothing above
+# calls these; a test opts in.
+#
+#   home LAN 2001:db8:77::/64 (router ::1, client ::2, LAN host ::3)
+#   "internet" 2001:db8:ff::/64 (router ::1, vpn ::10, vpn2 ::11, web ::20)
+
+LAN6_NET=2001:db8:77::/64
+ROUTER6_LAN=2001:db8:77::1
+CLIENT6=2001:db8:77::2
+LAN_HOST6=2001:db8:77::3
+ROUTER6_UP=2001:db8:ff::1
+VPN_EP6=2001:db8:ff::10
+VPN2_EP6=2001:db8:ff::11
+WEB6=2001:db8:ff::20
+# The first four bytes of every WireGuard message: type 1-4, three zero bytes.
+WG_MSG_TYPES='{ 0x01000000, 0x02000000, 0x03000000, 0x04000000 }'
+
+# One line per scenario; tests/lab/leak-table.sh turns them into the README's table.
+leakrow() { # scenario attempted leaked-with-fexyn leaked-without
+	echo "LEAKROW|$1|$2|$3|$4"
+}
+
+# A namespace of this run beyond the usual ones, named fx<pid>-<suffix>;
+# its name goes into the variable named $1 (the teardown removes it).
+lab_ns_extra() { # variable suffix
+	local ns=fx$$-$2
+	ip netns del "$ns" 2>/dev/null || true
+	ns_add "$ns"
+	printf -v "$1" %s "$ns"
+}
+
+# The web host counts packets from $1 (an address or prefix, v4 or v6) as leaks too.
+web_count_as_leak() {
+	local fam=ip
+	case $1 in *:*) fam=ip6 ;; esac
+	ip netns exec "$NS_WEB" nft add rule inet lab pre "$fam" saddr "$1" counter name leak
+}
+
+# Static IPv6 on the home LAN and the internet, and the web host counting v6
+# into the same counters: leak = anything from the home LAN's /64, tunnel =
+# from the VPN servers.
+lab_ipv6_up() {
+	local ns
+	ip netns exec "$NS_ROUTER" sysctl -qw net.ipv6.conf.all.forwarding=1
+	ip -n "$NS_ROUTER" -6 addr add "$ROUTER6_LAN/64" dev br0 nodad
+	ip -n "$NS_ROUTER" -6 addr add "$ROUTER6_UP/64" dev br1 nodad
+	ip -n "$NS_CLIENT" -6 addr add "$CLIENT6/64" dev eth0 nodad
+	ip -n "$NS_CLIENT" -6 route add default via "$ROUTER6_LAN" dev eth0
+	ip -n "$NS_LAN" -6 addr add "$LAN_HOST6/64" dev eth0 nodad
+	ip -n "$NS_LAN" -6 route add default via "$ROUTER6_LAN" dev eth0
+	ip -n "$NS_WEB" -6 addr add "$WEB6/64" dev eth0 nodad
+	ip -n "$NS_WEB" -6 route add default via "$ROUTER6_UP" dev eth0
+	ip -n "$NS_VPN" -6 addr add "$VPN_EP6/64" dev eth0 nodad
+	ip -n "$NS_VPN" -6 route add default via "$ROUTER6_UP" dev eth0
+	if ip netns list | grep -qw "$NS_VPN2"; then
+		ip -n "$NS_VPN2" -6 addr add "$VPN2_EP6/64" dev eth0 nodad
+		ip -n "$NS_VPN2" -6 route add default via "$ROUTER6_UP" dev eth0
+	fi
+	ns=$NS_WEB
+	ip netns exec "$ns" nft add rule inet lab pre ip6 saddr "$LAN6_NET" counter name leak
+	ip netns exec "$ns" nft add rule inet lab pre ip6 saddr "$VPN_EP6" counter name tunnel
+	ip netns exec "$ns" nft add rule inet lab pre ip6 saddr "$VPN2_EP6" counter name tunnel2
+}
+
+# IPv6 inside the first server's tunnel: the server fd66::1/64, the client
+# fd66::2, NAT66 to the server's own v6 address (call after lab_ipv6_up).
+lab_server_ipv6_tunnel() {
+	ip netns exec "$NS_VPN" sysctl -qw net.ipv6.conf.all.forwarding=1
+	ip -n "$NS_VPN" -6 addr add fd66::1/64 dev wg0 nodad
+	wg_in "$VPN_WG_PID" set wg0 peer "$(cat "$LAB_TMP/client.pub")" \
+		allowed-ips 10.66.0.2/32,fd66::2/128
+	ip netns exec "$NS_VPN" nft -f - <<-NFT
+	table ip6 nat6 {
+		chain post {
+			type nat hook postrouting priority srcnat;
+			ip6 saddr fd66::/64 oifname "eth0" masquerade
+		}
+	}
+	NFT
+}
+
+# The router counts what crosses its uplink (br1) from the home side, other
+# than WireGuard messages to port 51820: every such packet is a leak.
+router_uplink_counter_up() {
+	ip netns exec "$NS_ROUTER" nft -f - <<-NFT
+	table inet labup {
+		counter uplink { }
+		chain uplink_fwd {
+			type filter hook forward priority -300;
+			iifname "br1" return
+			oifname != "br1" return
+			udp dport $VPN_PORT @th,64,32 $WG_MSG_TYPES return
+			counter name uplink
+		}
+	}
+	NFT
+}
+
+router_uplink_count() {
+	ip netns exec "$NS_ROUTER" nft -j list counter inet labup uplink |
+		jq '.nftables[] | select(.counter) | .counter.packets'
+}
+
+router_uplink_reset() {
+	ip netns exec "$NS_ROUTER" nft reset counter inet labup uplink >/dev/null
+}
+
+# dnsmasq in ns $1, in the foreground (killed by the teardown), logging to
+# $LAB_TMP/dnsmasq-$2.log; the remaining arguments are its options.
+# Leaves its PID in DNSMASQ_PID.
+lab_dnsmasq() { # ns tag options...
+	local ns=$1 tag=$2
+	shift 2
+	ip netns exec "$ns" dnsmasq --keep-in-foreground --conf-file=/dev/null \
+		--user=root --group=root --pid-file="$LAB_TMP/dnsmasq-$tag.pid" \
+		--log-facility="$LAB_TMP/dnsmasq-$tag.log" "$@" 2>>"$LAB_TMP/dnsmasq-$tag.log" &
+	DNSMASQ_PID=$!
+	disown "$DNSMASQ_PID" # may be killed on purpose
+	LAB_PIDS+=("$DNSMASQ_PID")
+	for _ in $(seq 100); do
+		[ -s "$LAB_TMP/dnsmasq-$tag.pid" ] && return 0
+		kill -0 "$DNSMASQ_PID" 2>/dev/null || break
+		sleep 0.02
+	done
+	echo "dnsmasq ($tag) did not start:" >&2
+	cat "$LAB_TMP/dnsmasq-$tag.log" >&2
+	return 1
+}
+
+# busybox udhcpc on $2 in ns $1, with a hook that applies the lease as a
+# distribution's would, classless static routes (option 121) included, and
+# logs every event to $LAB_TMP/udhcpc-events. Waits (≤ 10 s) for a lease;
+# leaves the PID in UDHCPC_PID. SIGUSR1 makes it renew.
+lab_udhcpc() { # ns iface
+	local script=$LAB_TMP/udhcpc.script events=$LAB_TMP/udhcpc-events
+	cat >"$script" <<-EOS
+	#!/bin/sh
+	echo "\$1 ip=\$ip mask=\$mask router=\$router staticroutes=\$staticroutes" >>"$events"
+	case \$1 in
+	deconfig) ip -4 addr flush dev "\$interface" ;;
+	bound|renew)
+		ip addr replace "\$ip/\$mask" dev "\$interface"
+		if [ -n "\$staticroutes" ]; then
+			set -- \$staticroutes
+			while [ \$# -ge 2 ]; do
+				ip route replace "\$1" via "\$2" dev "\$interface"
+				shift 2
+			done
+		elif [ -n "\$router" ]; then
+			ip route replace default via "\${router%% *}" dev "\$interface"
+		fi ;;
+	esac
+	EOS
+	chmod 755 "$script"
+	: >"$events"
+	ip netns exec "$1" udhcpc -f -i "$2" -s "$script" -O staticroutes -t 10 -T 1 -A 1 \
+		>>"$LAB_TMP/udhcpc.log" 2>&1 &
+	UDHCPC_PID=$!
+	disown "$UDHCPC_PID" # may be killed on purpose
+	LAB_PIDS+=("$UDHCPC_PID")
+	for _ in $(seq 100); do
+		grep -q '^bound ' "$events" && return 0
+		sleep 0.1
+	done
+	echo "udhcpc got no lease:" >&2
+	cat "$LAB_TMP/udhcpc.log" "$events" >&2
+	return 1
+}
+
+# The client's own wg-quick-like tunnel to any server: wireguard-go, fwmark,
+# the address, the route in table 51820 (the policy rules come from
+# lab_client_policy_routing). Leaves the PID in CLIENT_WG_PID; no wait.
+lab_client_tunnel_up_to() { # server-public-key-file endpoint client-address
+	wg_start "$NS_CLIENT"
+	CLIENT_WG_PID=$WG_PID
+	wg_in "$CLIENT_WG_PID" set wg0 private-key "$LAB_TMP/client.key" fwmark "$FWMARK" \
+		peer "$(cat "$1")" endpoint "$2" allowed-ips 0.0.0.0/0 persistent-keepalive 25
+	ip -n "$NS_CLIENT" addr add "$3/32" dev wg0
+	ip -n "$NS_CLIENT" link set wg0 up
+	ip -n "$NS_CLIENT" route add default dev wg0 table "$FWMARK"
+}
+
+# Counters of both places a leak shows: the web host and the router's uplink.
+leak_counters_reset() {
+	web_counters_reset
+	router_uplink_reset
+}
+
+# The packets that leaked since the last reset: the larger of what the web
+# host counted from the client's addresses and what crossed the uplink.
+leaked_now() {
+	local w u
+	w=$(web_counter leak)
+	u=$(router_uplink_count)
+	echo "  leaked: $w at the web host, $u across the uplink" >&2
+	echo $((w > u ? w : u))
+}
+
+# Scenario results, kept until leak_report so that every row is printed even
+# when one of them fails.
+LEAK_ROWS=()
+leak_record() { # scenario attempted leaked-with-fexyn leaked-without ("n/a": not a leak test)
+	LEAK_ROWS+=("$1|$2|$3|$4")
+}
+
+# Prints a LEAKROW line per scenario, then checks them all: 0 with fexyn, and
+# more than 0 without (the attempt is real).
+leak_report() {
+	local row s w wo
+	for row in "${LEAK_ROWS[@]}"; do
+		leakrow "${row%%|*}" "$(cut -d'|' -f2 <<<"$row")" "$(cut -d'|' -f3 <<<"$row")" \
+			"$(cut -d'|' -f4 <<<"$row")"
+	done
+	for row in "${LEAK_ROWS[@]}"; do
+		IFS='|' read -r s _ w wo <<<"$row"
+		check_eq "$s: packets leaked with fexyn" "$w" 0
+		[ "$wo" = n/a ] || check_gt "$s: packets leaked without fexyn" "$wo" 0
+	done
+}
+
+# Runs a command with its output thrown away (for `check "…" quiet cmd`, whose
+# own "ok" line must stay visible).
+quiet() { "$@" >/dev/null 2>&1; }

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Turns the LEAKROW lines the lab tests print into the README's table of leak
+# scenarios, so that the table always comes from a test run, never by hand.
+#
+#   tests/lab/leak-table.sh [--print] [--readme FILE] [LOG ...]
+#
+# LOGs default to build/lab-*.log (what test.sh writes), the leak tests in the
+# issue's order first. A LEAKROW line is
+#   LEAKROW|scenario|what is attempted|packets leaked with fexyn|packets leaked without
+# ("n/a" when a scenario is not a leak attempt). The table replaces whatever
+# is between the lines <!-- leaks:begin --> and <!-- leaks:end --> in the
+# README (README.md at the top of the tree by default); --print writes it to
+# stdout instead. Exit status: 0 done, 1 no rows or no markers, 2 usage.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+readme=$root/README.md
+print=false
+logs=()
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--print) print=true ;;
+	--readme)
+		[ $# -ge 2 ] || { echo "leak-table: --readme needs a file" >&2; exit 2; }
+		readme=$2
+		shift
+		;;
+	-h | --help)
+		sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
+		exit 0
+		;;
+	-*) echo "leak-table: unknown option $1" >&2; exit 2 ;;
+	*) logs+=("$1") ;;
+	esac
+	shift
+done
+if [ "${#logs[@]}" -eq 0 ]; then
+	# The leak tests in the issue's order, then any other lab log.
+	for t in dns ipv6 dhcp lan forward hostile netchange bypass tamper; do
+		[ -e "$root/build/lab-test-leak-$t.log" ] && logs+=("$root/build/lab-test-leak-$t.log")
+	done
+	shopt -s nullglob
+	for log in "$root"/build/lab-*.log; do
+		case " ${logs[*]} " in *" $log "*) ;; *) logs+=("$log") ;; esac
+	done
+	shopt -u nullglob
+fi
+
+# The rows in log order, a scenario named twice keeping its first place and
+# its last values; numbers with thousands separators, "n/a" as a dash.
+table=$(
+	for log in "${logs[@]}"; do
+		[ -r "$log" ] || { echo "leak-table: cannot read $log" >&2; exit 1; }
+		grep -a '^LEAKROW|' "$log" || true
+	done | awk -F'|' '
+		function num(s,   out) {
+			if (s == "n/a") return "—"
+			if (s !~ /^[0-9]+$/) return s
+			out = ""
+			while (length(s) > 3) {
+				out = "," substr(s, length(s) - 2) out
+				s = substr(s, 1, length(s) - 3)
+			}
+			return s out
+		}
+		NF >= 5 {
+			if (!($2 in row)) order[n++] = $2
+			row[$2] = "| " $2 " | " $3 " | " num($4) " | " num($5) " |"
+		}
+		END {
+			if (n == 0) exit 1
+			print "| scenario | what is attempted | packets leaked with fexyn | packets leaked without |"
+			print "| --- | --- | ---: | ---: |"
+			for (i = 0; i < n; i++) print row[order[i]]
+		}'
+) || { echo "leak-table: no LEAKROW lines in ${logs[*]:-build/lab-*.log}" >&2; exit 1; }
+
+if $print; then
+	echo "$table"
+	exit 0
+fi
+
+begin='<!-- leaks:begin -->'
+end='<!-- leaks:end -->'
+if ! grep -qxF "$begin" "$readme" || ! grep -qxF "$end" "$readme"; then
+	echo "leak-table: $readme has no $begin ... $end section" >&2
+	exit 1
+fi
+tmp=$(mktemp "$readme.XXXXXX")
+trap 'rm -f "$tmp"' EXIT
+TABLE=$table awk -v begin="$begin" -v end="$end" '
+	$0 == begin { print; print ""; print ENVIRON["TABLE"]; print ""; skip = 1; next }
+	$0 == end { skip = 0 }
+	!skip { print }' "$readme" >"$tmp"
+chmod --reference="$readme" "$tmp"
+mv "$tmp" "$readme"
+trap - EXIT
+echo "leak-table: $(($(wc -l <<<"$table") - 2)) scenarios written to $readme"

@@ -74,6 +74,23 @@ for t in tests/lab/test-*.sh; do
 	fi
 done
 
+for t in tests/pkg/test-*.sh; do
+	[ -e "$t" ] || continue
+	name=$(basename "$t" .sh)
+	echo "=== package $name"
+	log="build/pkg-$name.log"
+	if timeout 900 bash "$t" >"$log" 2>&1; then
+		record "$name" 0
+		grep -E '^(PASS|FAIL)' "$log" | tail -n 5
+	else
+		record "$name" 1
+		tail -n 40 "$log"
+	fi
+done
+
+# The README's leak table comes from this run's logs, not from a hand.
+tests/lab/leak-table.sh --readme README.md >/dev/null || echo "leak table: not regenerated" >&2
+
 if [ "${#failures[@]}" -gt 0 ]; then
 	echo "failed: ${failures[*]}"
 fi

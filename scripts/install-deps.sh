@@ -11,6 +11,11 @@ packages=(
 	libcmocka-dev
 	# the lab: namespaces, real WireGuard peers, packet counting
 	iproute2 nftables wireguard-go wireguard-tools iputils-ping procps jq
+	# the leak scenarios: DHCP and DNS servers, a DHCP client, neighbour
+	# discovery, TCP sessions, foreign firewall rules
+	dnsmasq-base udhcpc socat ndisc6 iputils-arping bind9-dnsutils iptables curl
+	# the Debian package, its checks, man pages and completion
+	debhelper dpkg-dev fakeroot lintian systemd groff-base bash-completion
 )
 
 if [ "$(id -u)" -ne 0 ]; then

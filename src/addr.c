@@ -73,6 +73,10 @@ static int split_host_port(char *text, char **host, char **port, struct fx_err *
 {
 	char *colon;
 
+	/* Set on every path, errors too: static analysers cannot see that
+	 * fx_err_set always returns a negative errno. */
+	*host = text;
+	*port = NULL;
 	if (text[0] == '[') {
 		char *close = strchr(text, ']');
 
@@ -92,8 +96,6 @@ static int split_host_port(char *text, char **host, char **port, struct fx_err *
 	colon = strrchr(text, ':');
 	if (colon && strchr(text, ':') != colon)
 		return fx_err_set(err, "IPv6 endpoints are written [address]:port");
-	*host = text;
-	*port = NULL;
 	if (colon) {
 		*colon = '\0';
 		*port = colon + 1;

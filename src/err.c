@@ -28,7 +28,7 @@ int fx_err_prefix(struct fx_err *err, int r, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(prefix, sizeof(prefix), fmt, ap);
 	va_end(ap);
-	size_t plen = strnlen(prefix, sizeof(err->msg) - 1);
+	size_t plen = strnlen(prefix, sizeof(prefix)); /* < sizeof(err->msg) */
 
 	memcpy(old, err->msg, sizeof(old));
 	memcpy(err->msg, prefix, plen);

@@ -387,6 +387,9 @@ static int split_endpoint(char *value, char **host, char **port, bool *bracketed
 {
 	char *colon;
 
+	/* Set on every path, errors too: static analysers cannot see that
+	 * fx_err_set always returns a negative errno. */
+	*host = *port = value + strlen(value);
 	*bracketed = value[0] == '[';
 	if (*bracketed) {
 		char *close = strchr(value, ']');

@@ -178,7 +178,7 @@ static void take_line(char *buf, size_t *have, char *line, size_t len)
  * over: no polling, so the command returns the moment it is connected. */
 static int wait_connected(const struct fx_cli *cli, long wait_s)
 {
-	char buf[8192], line[8192] = "", state[32], why[640];
+	char buf[8192] = "", line[8192] = "", state[32], why[640];
 	uint64_t deadline = now_ms() + (uint64_t)wait_s * 1000;
 	size_t have = 0;
 	int fd = fx_ipc_open(cli->socket_path, "events"), r;

@@ -87,11 +87,15 @@ static int read_acks(struct fx_nft *nft, const struct fx_batch *b, uint16_t *fai
 
 		if (n < 0)
 			return errno == EAGAIN ? (first ? first : -EPROTO) : -errno;
-		for (nlh = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, len);
+		/* mnl_nlmsg_ok compares as int: a length over 2 GiB would pass. */
+		for (nlh = (const struct nlmsghdr *)buf;
+		     mnl_nlmsg_ok(nlh, len) && nlh->nlmsg_len <= (unsigned)len;
 		     nlh = mnl_nlmsg_next(nlh, &len)) {
 			const struct nlmsgerr *e;
 
 			if (nlh->nlmsg_type != NLMSG_ERROR || nlh->nlmsg_seq < b->first_seq)
+				continue;
+			if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
 				continue;
 			seen++;
 			e = mnl_nlmsg_get_payload(nlh);

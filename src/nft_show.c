@@ -11,8 +11,6 @@
 
 #define SHOW_MAX (512 * 1024)
 
-extern char **environ;
-
 static int read_pipe(int fd, char **text, size_t *len)
 {
 	char *buf = malloc(SHOW_MAX + 1);

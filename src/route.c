@@ -119,9 +119,7 @@ static int rtnl_change(struct nlmsghdr *nlh)
 	}
 	ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
 
-	if (n < 0)
-		r = -errno;
-	else if (mnl_cb_run(buf, (size_t)n, seq, mnl_socket_get_portid(nl), NULL, NULL) < 0)
+	if (n < 0 || mnl_cb_run(buf, (size_t)n, seq, mnl_socket_get_portid(nl), NULL, NULL) < 0)
 		r = -errno;
 out:
 	mnl_socket_close(nl);

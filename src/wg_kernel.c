@@ -153,6 +153,7 @@ int fx_wg_kernel_build_set(void *buf, size_t len, uint16_t family_id, uint32_t s
 			return -EINVAL;
 	if (len < MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(*genl)))
 		return -ENOSPC;
+	memset(buf, 0, len); /* no stale bytes in attribute padding go to the kernel */
 	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = family_id;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
@@ -260,6 +261,7 @@ static int parse_table(const void *payload, size_t len, const struct attr_rule *
 {
 	struct attr_table t = { .rules = rules, .max = max, .tb = tb };
 
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression): tb is an array of pointers */
 	memset(tb, 0, (max + 1u) * sizeof(*tb));
 	if (!attrs_tile(payload, len))
 		return -EBADMSG;
@@ -510,7 +512,7 @@ static int family_cb(const struct nlmsghdr *nlh, void *data)
  */
 static int wg_family(uint16_t *id)
 {
-	char buf[FX_NL_BUF / 8];
+	char buf[FX_NL_BUF / 8] = { 0 }; /* libmnl leaves attribute padding as it finds it */
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct genlmsghdr *genl;
 	struct nl_txn t = { .cb = family_cb, .data = id };
@@ -556,7 +558,7 @@ static void set_nl_err(struct fx_err *err, int r, const struct nl_txn *t, const 
 
 int fx_wg_kernel_create(const char *ifname, struct fx_err *err)
 {
-	char buf[FX_NL_BUF / 8];
+	char buf[FX_NL_BUF / 8] = { 0 }; /* libmnl leaves attribute padding as it finds it */
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct ifinfomsg *ifi;
 	struct nlattr *info;
@@ -639,7 +641,7 @@ static int status_cb(const struct nlmsghdr *nlh, void *data)
 
 int fx_wg_kernel_status(const char *ifname, struct fx_wg_status *st)
 {
-	char buf[FX_NL_BUF / 8];
+	char buf[FX_NL_BUF / 8] = { 0 }; /* libmnl leaves attribute padding as it finds it */
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct genlmsghdr *genl;
 	struct nl_txn t = { .cb = status_cb, .data = st };

@@ -88,6 +88,23 @@ for t in tests/pkg/test-*.sh; do
 	fi
 done
 
+# Hardening: fuzzers, static analysis, fexynd under valgrind; one counted test each.
+hardening() { # name command...
+	local name=$1 log="build/$1.log"
+	shift
+	echo "=== $name"
+	if timeout 1200 "$@" >"$log" 2>&1; then
+		record "$name" 0
+		grep -E '^(fuzz |static-analysis:|PASS|FAIL)' "$log" | tail -n 20
+	else
+		record "$name" 1
+		tail -n 60 "$log"
+	fi
+}
+hardening fuzz scripts/fuzz.sh
+hardening static-analysis scripts/static-analysis.sh
+hardening valgrind bash tests/lab/valgrind-check.sh
+
 # The README's leak table comes from this run's logs, not from a hand.
 tests/lab/leak-table.sh --readme README.md >/dev/null || echo "leak table: not regenerated" >&2
 

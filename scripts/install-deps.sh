@@ -16,6 +16,8 @@ packages=(
 	dnsmasq-base udhcpc socat ndisc6 iputils-arping bind9-dnsutils iptables curl
 	# the Debian package, its checks, man pages and completion
 	debhelper dpkg-dev fakeroot lintian systemd groff-base bash-completion
+	# hardening: libFuzzer (clang and its runtime), static analysis, memcheck
+	clang libclang-rt-14-dev clang-tidy cppcheck valgrind
 )
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -59,40 +59,11 @@ for t in $(unit_programs build-san); do
 		run_unit "$(basename "$t") (asan+ubsan)" "$t"
 done
 
-export FEXYN_BUILD="$PWD/build"
-for t in tests/lab/test-*.sh; do
-	[ -e "$t" ] || continue
-	name=$(basename "$t" .sh)
-	echo "=== lab $name"
-	log="build/lab-$name.log"
-	if timeout 900 bash "$t" >"$log" 2>&1; then
-		record "$name" 0
-		grep -E '^(PASS|FAIL)' "$log" | tail -n 20
-	else
-		record "$name" 1
-		tail -n 40 "$log"
-	fi
-done
-
-for t in tests/pkg/test-*.sh; do
-	[ -e "$t" ] || continue
-	name=$(basename "$t" .sh)
-	echo "=== package $name"
-	log="build/pkg-$name.log"
-	if timeout 900 bash "$t" >"$log" 2>&1; then
-		record "$name" 0
-		grep -E '^(PASS|FAIL)' "$log" | tail -n 5
-	else
-		record "$name" 1
-		tail -n 40 "$log"
-	fi
-done
-
-# Hardening: fuzzers, static analysis, fexynd under valgrind; one counted test each.
-hardening() { # name command...
-	local name=$1 log="build/$1.log"
-	shift
-	echo "=== $name"
+# Runs one script as one counted test: its log in build/, its verdict lines shown.
+counted() { # label name log command...
+	local label=$1 name=$2 log=$3
+	shift 3
+	echo "=== $label"
 	if timeout 1200 "$@" >"$log" 2>&1; then
 		record "$name" 0
 		grep -E '^(fuzz |static-analysis:|PASS|FAIL)' "$log" | tail -n 20
@@ -101,9 +72,20 @@ hardening() { # name command...
 		tail -n 60 "$log"
 	fi
 }
-hardening fuzz scripts/fuzz.sh
-hardening static-analysis scripts/static-analysis.sh
-hardening valgrind bash tests/lab/valgrind-check.sh
+
+export FEXYN_BUILD="$PWD/build"
+for t in tests/lab/test-*.sh; do
+	name=$(basename "$t" .sh)
+	counted "lab $name" "$name" "build/lab-$name.log" bash "$t"
+done
+for t in tests/pkg/test-*.sh; do
+	name=$(basename "$t" .sh)
+	counted "package $name" "$name" "build/pkg-$name.log" bash "$t"
+done
+# Hardening: fuzzers, static analysis, fexynd under valgrind.
+counted fuzz fuzz build/fuzz.log scripts/fuzz.sh
+counted static-analysis static-analysis build/static-analysis.log scripts/static-analysis.sh
+counted valgrind valgrind build/valgrind.log bash tests/lab/valgrind-check.sh
 
 # The README's leak table comes from this run's logs, not from a hand.
 tests/lab/leak-table.sh --readme README.md >/dev/null || echo "leak table: not regenerated" >&2

@@ -159,16 +159,12 @@ int fx_ipc_open(const char *socket_path, const char *request)
 
 int fx_ipc_call(const char *socket_path, const char *request, char **reply, size_t *reply_len)
 {
-	int fd = connect_to(socket_path);
+	int fd = fx_ipc_open(socket_path, request);
 	int r;
 
 	if (fd < 0)
 		return fd;
-	r = write_all(fd, request, strlen(request));
-	if (r == 0)
-		r = write_all(fd, "\n", 1);
-	if (r == 0)
-		r = read_all(fd, reply, reply_len);
+	r = read_all(fd, reply, reply_len);
 	close(fd);
 	return r;
 }

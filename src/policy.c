@@ -201,30 +201,41 @@ static void add_dns(struct builder *b, const struct fx_guard *g, bool tunnel_up)
 	}
 }
 
+static const struct { uint8_t nfproto; enum fx_set_id set; } endpoint_fams[] = {
+	{ NFPROTO_IPV4, FX_SET_ENDPOINTS4 }, { NFPROTO_IPV6, FX_SET_ENDPOINTS6 },
+};
+
 /*
  * The carve-out for the tunnel's own packets: address, protocol, port and,
  * when known, the tunnel socket's fwmark — so a program that sends to the
  * endpoint's address on its own (or a spoofed endpoint) gets nothing.
  */
+static void add_endpoint_out(struct builder *b, enum fx_chain chain, const struct fx_guard *g)
+{
+	for (size_t f = 0; f < 2; f++) {
+		struct fx_rule *r;
+
+		if (b->rs->sets[endpoint_fams[f].set].n == 0)
+			continue;
+		r = rule(b, chain, FX_ACCEPT, "the tunnel's own packets to its endpoint");
+		r->nfproto = endpoint_fams[f].nfproto;
+		r->daddr_set = endpoint_fams[f].set;
+		r->match_mark = g->fwmark != 0;
+		r->mark = g->fwmark;
+	}
+}
+
 static void add_endpoints(struct builder *b, const struct fx_guard *g)
 {
-	static const struct { uint8_t nfproto; enum fx_set_id set; } fams[] = {
-		{ NFPROTO_IPV4, FX_SET_ENDPOINTS4 }, { NFPROTO_IPV6, FX_SET_ENDPOINTS6 },
-	};
-
+	add_endpoint_out(b, FX_CHAIN_OUTPUT, g);
 	for (size_t f = 0; f < 2; f++) {
-		struct fx_rule *out, *in;
+		struct fx_rule *in;
 
-		if (b->rs->sets[fams[f].set].n == 0)
+		if (b->rs->sets[endpoint_fams[f].set].n == 0)
 			continue;
-		out = rule(b, FX_CHAIN_OUTPUT, FX_ACCEPT, "the tunnel's own packets to its endpoint");
-		out->nfproto = fams[f].nfproto;
-		out->daddr_set = fams[f].set;
-		out->match_mark = g->fwmark != 0;
-		out->mark = g->fwmark;
 		in = rule(b, FX_CHAIN_INPUT, FX_ACCEPT, "the endpoint's packets to the tunnel");
-		in->nfproto = fams[f].nfproto;
-		in->saddr_set = fams[f].set;
+		in->nfproto = endpoint_fams[f].nfproto;
+		in->saddr_set = endpoint_fams[f].set;
 	}
 }
 
@@ -355,25 +366,12 @@ static void add_reject(struct builder *b)
 static void add_postrouting(struct builder *b, const struct fx_guard *g, bool guarded, bool tunnel_up,
 			    bool allow_lan)
 {
-	static const struct { uint8_t nfproto; enum fx_set_id set; } fams[] = {
-		{ NFPROTO_IPV4, FX_SET_ENDPOINTS4 }, { NFPROTO_IPV6, FX_SET_ENDPOINTS6 },
-	};
 	const enum fx_chain post = FX_CHAIN_POSTROUTING;
 
 	set_if(rule(b, post, FX_ACCEPT, "loopback")->oif, "lo");
 	if (guarded) {
 		set_if(rule(b, post, FX_ACCEPT, "into the tunnel")->oif, g->tunnel);
-		for (size_t f = 0; f < 2; f++) {
-			struct fx_rule *r;
-
-			if (b->rs->sets[fams[f].set].n == 0)
-				continue;
-			r = rule(b, post, FX_ACCEPT, "the tunnel's own packets to its endpoint");
-			r->nfproto = fams[f].nfproto;
-			r->daddr_set = fams[f].set;
-			r->match_mark = g->fwmark != 0;
-			r->mark = g->fwmark;
-		}
+		add_endpoint_out(b, post, g);
 	}
 	if (tunnel_up)
 		set_if(rule(b, post, FX_ACCEPT, "replies forwarded from the tunnel")->iif, g->tunnel);

@@ -18,6 +18,8 @@ packages=(
 	debhelper dpkg-dev fakeroot lintian systemd groff-base bash-completion
 	# hardening: libFuzzer (clang and its runtime), static analysis, memcheck
 	clang libclang-rt-14-dev clang-tidy cppcheck valgrind
+	# bench/run: plots, throughput, the iptables columns, wake-up counts
+	gnuplot-nox iperf3 iptables strace
 )
 
 if [ "$(id -u)" -ne 0 ]; then

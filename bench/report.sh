@@ -315,7 +315,7 @@ notes() {
 	  moves the throughput figures; the min–max ranges show it. `wg-quick up` runs many processes
 	  and slows the most when the machine is busy: the connect ratio moves with the load
 	  (`results/connect.json` records the load average).
-	- Lockdown is not in fexynd yet: its figure applies the policy compiler's lockdown setting
+	- The lockdown toggle is timed as fexynd applies it, without the socket round trip: the compiler's lockdown setting
 	  (disconnected, blocked policy) as fexynd applies any policy.
 	- Transaction latency moved from run to run far more than within a run. In the five runs made
 	  while writing the benchmark, connect's p50 was either about 0.3–0.5 ms or about 3 ms, the

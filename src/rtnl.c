@@ -45,9 +45,14 @@ int fx_rtnl_parse_link(const struct nlmsghdr *nlh, struct fx_link *out)
 	const struct nlattr *tb[IFLA_MAX + 1] = { 0 };
 	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
 
-	if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*ifi)))
+	size_t head = MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(*ifi));
+
+	if (nlh->nlmsg_len < head)
 		return -EBADMSG;
-	if (mnl_attr_parse(nlh, sizeof(*ifi), link_attr_cb, tb) < 0)
+	/* Attributes end where the message says, not at its aligned end, which
+	 * mnl_attr_parse would trust: the last message of a datagram may stop
+	 * short of it. */
+	if (mnl_attr_parse_payload((const char *)nlh + head, nlh->nlmsg_len - head, link_attr_cb, tb) < 0)
 		return -EBADMSG;
 	memset(out, 0, sizeof(*out));
 	out->ifindex = ifi->ifi_index;

@@ -35,11 +35,13 @@ int fx_nft_monitor_open(void)
 static bool names_our_table(const struct nlmsghdr *nlh)
 {
 	const struct nfgenmsg *g = mnl_nlmsg_get_payload(nlh);
+	size_t head = MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(*g));
 	const struct nlattr *attr;
 
-	if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*g)) || g->nfgen_family != NFPROTO_INET)
+	if (nlh->nlmsg_len < head || g->nfgen_family != NFPROTO_INET)
 		return false;
-	mnl_attr_for_each(attr, nlh, sizeof(*g)) {
+	/* Up to the message's own end, not its aligned end (see rtnl.c). */
+	mnl_attr_for_each_payload((const struct nlattr *)((const char *)nlh + head), nlh->nlmsg_len - head) {
 		if (mnl_attr_get_type(attr) == 1 && mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
 			return strcmp(mnl_attr_get_str(attr), FX_TABLE) == 0;
 	}

@@ -149,9 +149,14 @@ build_web() {
 	NFT
 }
 
-web_counter() {
-	ip netns exec "$NS_WEB" nft -j list counter inet lab "$1" |
+# Packets an nft counter has counted in a namespace.
+ns_counter() { # ns table counter
+	ip netns exec "$1" nft -j list counter inet "$2" "$3" |
 		jq '.nftables[] | select(.counter) | .counter.packets'
+}
+
+web_counter() {
+	ns_counter "$NS_WEB" lab "$1"
 }
 
 web_counters_reset() {
@@ -440,8 +445,7 @@ router_uplink_counter_up() {
 }
 
 router_uplink_count() {
-	ip netns exec "$NS_ROUTER" nft -j list counter inet labup uplink |
-		jq '.nftables[] | select(.counter) | .counter.packets'
+	ns_counter "$NS_ROUTER" labup uplink
 }
 
 router_uplink_reset() {

@@ -28,8 +28,7 @@ server_counter_up() {
 }
 
 server_count() {
-	ip netns exec "$NS_VPN" nft -j list counter inet probe to_endpoint |
-		jq '.nftables[] | select(.counter) | .counter.packets'
+	ns_counter "$NS_VPN" probe to_endpoint
 }
 
 server_reset() {

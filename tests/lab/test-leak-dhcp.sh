@@ -20,8 +20,7 @@ lab_on_teardown() { fx_teardown; }
 in_client() { ip netns exec "$NS_CLIENT" "$@"; }
 
 router_count() {
-	ip netns exec "$NS_ROUTER" nft -j list counter inet labdhcp "$1" |
-		jq '.nftables[] | select(.counter) | .counter.packets'
+	ns_counter "$NS_ROUTER" labdhcp "$1"
 }
 
 lab_init

@@ -39,8 +39,7 @@ resolver_up() { # ns addr answer tag
 }
 
 dns_count() { # ns
-	ip netns exec "$1" nft -j list counter inet labdns dns |
-		jq '.nftables[] | select(.counter) | .counter.packets'
+	ns_counter "$1" labdns dns
 }
 
 dns_reset() {

@@ -138,8 +138,7 @@ table inet srvip {
 }
 NFT
 srv_count() {
-	ip netns exec "$NS_WEB" nft -j list counter inet srvip "$1" |
-		jq '.nftables[] | select(.counter) | .counter.packets'
+	ns_counter "$NS_WEB" srvip "$1"
 }
 srv_reset() {
 	local c

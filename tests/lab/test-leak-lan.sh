@@ -20,8 +20,7 @@ lab_on_teardown() { fx_teardown; }
 in_client() { ip netns exec "$NS_CLIENT" "$@"; }
 
 lan_count() { # counter
-	ip netns exec "$NS_LAN" nft -j list counter inet lablan "$1" |
-		jq '.nftables[] | select(.counter) | .counter.packets'
+	ns_counter "$NS_LAN" lablan "$1"
 }
 
 lan_reset() {

@@ -75,7 +75,7 @@ table inet lab {
 }
 NFT
 check "nothing leaves the booted namespace" not ip netns exec "$NS_BOOT" ping -c 2 -W 1 203.0.113.2
-got=$(ip netns exec "$NS_BOOTPEER" nft -j list counter inet lab got | jq '.nftables[] | select(.counter) | .counter.packets')
+got=$(ns_counter "$NS_BOOTPEER" lab got)
 check_eq "packets that arrived from the booted namespace" "$got" 0
 empty=$LAB_TMP/empty-state
 mkdir -p "$empty"

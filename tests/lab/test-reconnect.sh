@@ -31,8 +31,7 @@ table inet lab {
 }
 NFT
 vpn1_from_client() {
-	ip netns exec "$NS_VPN" nft -j list counter inet lab from_client |
-		jq '.nftables[] | select(.counter) | .counter.packets'
+	ns_counter "$NS_VPN" lab from_client
 }
 
 fx connect "$LAB_TMP/vpn1.conf" "$LAB_TMP/vpn2.conf"

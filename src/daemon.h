@@ -40,6 +40,7 @@ struct fx_daemon_config {
 	const char *wireguard_go; /* the userspace backend's program */
 	const char *resolv_conf;  /* the resolver file fexyn points at the tunnel */
 	const char *resolvectl;   /* systemd-resolved's client program */
+	const char *nft;          /* nft(8) by absolute path, for `fexyn rules` */
 	enum fx_dns_backend { FX_DNS_AUTO, FX_DNS_FILE, FX_DNS_RESOLVED } dns_backend;
 };
 

@@ -349,11 +349,17 @@ static void cmd_rules(struct fx_daemon *d, const struct fx_request *req, struct 
 
 	if (refuse_args(req, reply) < 0)
 		return;
-	r = fx_nft_show(&text, &len);
+	r = fx_nft_show(d->cfg.nft, FX_NFT_SHOW_TIMEOUT_MS, &text, &len);
 	if (r == -ENOENT)
 		fx_reply_error(reply, "no fexyn table is loaded (state %s)", fx_state_name(d->state));
 	else if (r == -ENOPKG)
-		fx_reply_error(reply, "cannot show the rules: nft(8) is not installed");
+		fx_reply_error(reply, "cannot show the rules: cannot run %s (is nft(8) installed?)",
+			       d->cfg.nft);
+	else if (r == -ETIMEDOUT)
+		fx_reply_error(reply, "cannot show the rules: %s did not finish within %d ms", d->cfg.nft,
+			       FX_NFT_SHOW_TIMEOUT_MS);
+	else if (r == -EIO)
+		fx_reply_error(reply, "cannot show the rules: %s failed", d->cfg.nft);
 	else if (r < 0)
 		fx_reply_error(reply, "cannot show the rules: %s", strerror(-r));
 	else

@@ -12,6 +12,9 @@
 
 #define DEFAULT_SOCKET "/run/fexyn/fexynd.sock"
 #define DEFAULT_STATE_DIR "/var/lib/fexyn"
+#ifndef FX_NFT_PATH
+#define FX_NFT_PATH "/usr/sbin/nft" /* meson -Dnft_path=... */
+#endif
 
 static void usage(FILE *out)
 {
@@ -31,6 +34,8 @@ static void usage(FILE *out)
 		"                          link through systemd-resolved (auto: resolved when\n"
 		"                          the file links into /run/systemd/resolve)\n"
 		"      --resolvectl PROG   systemd-resolved's client (default resolvectl)\n"
+		"      --nft PATH          nft(8), run by `fexyn rules` (an absolute path;\n"
+		"                          default " FX_NFT_PATH ")\n"
 		"      --boot              install the blocked policy the saved settings call\n"
 		"                          for, and exit (early boot, before any network)\n"
 		"  -h, --help              show this help\n"
@@ -48,6 +53,7 @@ static int parse_args(int argc, char **argv, struct fx_daemon_config *cfg, bool 
 		{ "resolv-conf", required_argument, NULL, 'R' },
 		{ "dns-backend", required_argument, NULL, 'D' },
 		{ "resolvectl", required_argument, NULL, 'C' },
+		{ "nft", required_argument, NULL, 'N' },
 		{ "boot", no_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -85,6 +91,12 @@ static int parse_args(int argc, char **argv, struct fx_daemon_config *cfg, bool 
 		case 'C':
 			cfg->resolvectl = optarg;
 			break;
+		case 'N':
+			/* Never looked up in PATH: fexynd runs it for any user. */
+			if (optarg[0] != '/')
+				return fprintf(stderr, "fexynd: --nft: an absolute path\n"), -1;
+			cfg->nft = optarg;
+			break;
 		case 'B':
 			*boot = true;
 			break;
@@ -115,6 +127,7 @@ int main(int argc, char **argv)
 		.wireguard_go = "wireguard-go",
 		.resolv_conf = "/etc/resolv.conf",
 		.resolvectl = "resolvectl",
+		.nft = FX_NFT_PATH,
 	};
 	struct fx_daemon *d;
 	bool boot = false;

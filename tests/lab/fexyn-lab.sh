@@ -234,6 +234,7 @@ fx_users_remove() {
 		for pid in "${LAB_PIDS[@]}"; do
 			if [ "$(stat -c %u "/proc/$pid" 2>/dev/null)" = "$uid" ]; then
 				kill -9 "$pid" 2>/dev/null || true
+				wait "$pid" 2>/dev/null || true # and no "Killed" notice
 			fi
 		done
 	done

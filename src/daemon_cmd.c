@@ -257,8 +257,10 @@ static void cmd_connect(struct fx_daemon *d, const struct fx_request *req, struc
 			       strerror(-r));
 		return;
 	}
-	if (d->guarding && !d->conn.active)
-		d->guarding = false; /* a guarded foreign tunnel is replaced by ours */
+	/* A guarded foreign tunnel is replaced by ours when the attempt begins
+	 * (fx_conn_start sets the new guard); until then, and if the configs
+	 * are refused, its guard stays: dropping it here left the firewall
+	 * up, but the next event took it down. */
 	r = fx_conn_start(d, &s, &err);
 	if (r < 0) {
 		fx_reply_error(reply, "%s; nothing changed", err.msg);

@@ -129,7 +129,7 @@ int fx_nft_show(const char *nft_path, int timeout_ms, char **text, size_t *len)
 	int fds[2], status = 0, r;
 	size_t n = 0;
 	char *buf;
-	pid_t pid;
+	pid_t pid = 0;
 
 	*text = NULL;
 	*len = 0;
@@ -143,12 +143,12 @@ int fx_nft_show(const char *nft_path, int timeout_ms, char **text, size_t *len)
 	}
 	r = spawn_nft(nft_path, fds[1], &pid);
 	close(fds[1]);
-	if (r == 0) {
+	if (r == 0 && pid > 0) {
 		r = read_until(fds[0], deadline, buf, SHOW_MAX, &n);
 		if (r == 0)
 			r = reap_by(pid, deadline, &status);
 		/* Hung, or too talkative: it is killed, never left behind. */
-		if (r < 0 && r != -ECHILD)
+		if (r < 0 && r != -ECHILD && pid > 0)
 			kill_and_reap(pid);
 	}
 	close(fds[0]);

@@ -146,7 +146,8 @@ struct snapshot {
 	enum fx_state state;
 	struct fx_settings settings;
 	bool guarding;
-	struct fx_guard guard;
+	int guard_r;
+	char guard[FX_IPC_MAX_LINE]; /* as the wire and the state file say it */
 	size_t applies;
 	char block_reason[sizeof(d->block_reason)];
 };
@@ -155,19 +156,23 @@ static void take(struct snapshot *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->state = d->state;
-	memcpy(&s->settings, &d->settings, sizeof(s->settings));
+	s->settings = d->settings;
 	s->guarding = d->guarding;
-	memcpy(&s->guard, &d->guard, sizeof(s->guard));
+	s->guard_r = fx_guard_format(&d->guard, ' ', s->guard, sizeof(s->guard));
 	s->applies = fake.applies;
 	memcpy(s->block_reason, d->block_reason, sizeof(s->block_reason));
 }
 
-static bool unchanged(const struct snapshot *before)
+static bool unchanged(const struct snapshot *b)
 {
 	struct snapshot now;
 
 	take(&now);
-	return memcmp(before, &now, sizeof(now)) == 0;
+	return b->state == now.state && b->settings.allow_lan == now.settings.allow_lan &&
+	       b->settings.lockdown == now.settings.lockdown &&
+	       b->settings.killswitch == now.settings.killswitch && b->guarding == now.guarding &&
+	       b->guard_r == now.guard_r && strcmp(b->guard, now.guard) == 0 && b->applies == now.applies &&
+	       strcmp(b->block_reason, now.block_reason) == 0;
 }
 
 /* Field by field: set elements are copied from values on the stack, whose

@@ -128,7 +128,7 @@ static void resets_the_signal_mask(void **state)
 	assert_non_null(strstr(text, "SigBlk:\t0000000000000000\n"));
 	ign = strstr(text, "SigIgn:\t");
 	assert_non_null(ign);
-	assert_int_equal(sscanf(ign, "SigIgn:\t%llx", &mask), 1);
+	mask = strtoull(ign + strlen("SigIgn:\t"), NULL, 16);
 	assert_false(mask & (1ULL << (SIGPIPE - 1)));
 	assert_non_null(strstr(text, "stdin=.")); /* /dev/null, not the caller's */
 	free(text);

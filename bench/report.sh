@@ -240,6 +240,22 @@ section() {
 		j '"Binaries (\(.binaries.buildtype) build): `fexyn` \(.binaries.fexyn.bytes / 1024 | floor) KiB (\(.binaries.fexyn.stripped / 1024 | floor) KiB stripped), `fexynd` \(.binaries.fexynd.bytes / 1024 | floor) KiB (\(.binaries.fexynd.stripped / 1024 | floor) KiB stripped)."' "$R/footprint.json"
 		echo
 	fi
+	if have attack.json; then
+		cat <<-EOF
+		### Control socket under attack
+
+		Root's \`fexyn status\` (wall time, process start included), $(j .calls_per_condition "$R/attack.json") calls per condition, ms,
+		while unprivileged users attack fexynd's socket (\`bench/attack.sh\`): a subscriber that never
+		reads while root changes a setting in a loop, and 8 users holding 10 connections each.
+
+		| condition | p50 | p99 | max | fexynd CPU over the window |
+		| --- | ---: | ---: | ---: | ---: |
+		EOF
+		j '[["none", "nothing else"], ["toggle", "root changing a setting in a loop"], ["subscriber", "… and a subscriber that never reads"], ["flood", "8 users × 10 connections, reopened"], ["both", "subscriber and flood"]][] as [$k, $l]
+			| .conditions[$k] as $c | select($c)
+			| "| \($l) | \($c.status_ms.p50) | \($c.status_ms.p99) | \($c.status_ms.max) | \($c.fexynd_cpu_ms) ms in \($c.window_ms) ms |"' "$R/attack.json"
+		echo
+	fi
 	notes
 }
 

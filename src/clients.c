@@ -164,7 +164,7 @@ struct fx_client *fx_clients_add(struct fx_clients *t, int fd, uid_t uid, bool p
 	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
 	struct fx_client_counts n;
 	enum fx_admit a;
-	int flags = fcntl(fd, F_GETFL);
+	int flags;
 
 	fx_clients_count(t, uid, &n);
 	a = fx_admit_client(&n, uid, privileged);
@@ -172,6 +172,7 @@ struct fx_client *fx_clients_add(struct fx_clients *t, int fd, uid_t uid, bool p
 		refuse(fd, fx_admit_message(a));
 		return NULL;
 	}
+	flags = fcntl(fd, F_GETFL);
 	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
 		refuse(fd, "cannot serve this connection");
 		return NULL;

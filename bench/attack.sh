@@ -33,19 +33,13 @@ while [ $# -gt 0 ]; do
 	esac
 done
 [ "$QUICK" = 1 ] && CALLS=50
-CONNFLOOD_BIN=$FEXYN_BUILD/tests/lab/connflood
-EVENTHOG_BIN=$FEXYN_BUILD/tests/lab/eventhog
 bench_need wg wireguard-go nft jq setpriv useradd "$FEXYN_BIN" "$FEXYND_BIN" "$CONNFLOOD_BIN" "$EVENTHOG_BIN"
 lab_on_teardown() { fx_teardown; }
 
 lab_init
 HOG_USER=fxh$$
-FLOODERS=()
 fx_user_add "$HOG_USER"
-for i in 1 2 3 4 5 6 7 8; do
-	fx_user_add "fxf$$-$i"
-	FLOODERS+=("fxf$$-$i")
-done
+fx_flooders_add
 lab_up >/dev/null 2>&1
 fx_start
 chmod 755 "$LAB_TMP" # the socket lives here; the state directory stays 0700
@@ -82,17 +76,9 @@ hog_start() {
 }
 
 flood_start() {
-	local u
-	for u in "${FLOODERS[@]}"; do
-		fx_as_bg "$u" "$CONNFLOOD_BIN" "$FX_SOCK" 10 600 --reconnect >"$LAB_TMP/flood-$u.out" 2>&1
-		ATTACK_PIDS+=("$AS_PID")
-	done
-	for u in "${FLOODERS[@]}"; do
-		for _ in $(seq 200); do
-			grep -q '^open=' "$LAB_TMP/flood-$u.out" && break
-			sleep 0.05
-		done
-	done
+	fx_flood_start 600 || bench_die "the flooders did not start"
+	ATTACK_PIDS+=("${FLOOD_PIDS[@]}")
+	FLOOD_PIDS=()
 }
 
 # Waits (≤ 60 s) until root's loop has made n changes.
@@ -166,7 +152,6 @@ toggles_reach 300
 measure both
 attacks_stop
 
-held=$(awk -F'[= ]' '/^open=/ { n += $2 } END { print n + 0 }' "$LAB_TMP"/flood-*.out)
 [ "$(fx status --json | jq -r .daemon_pid)" = "$FEXYND_PID" ] || bench_die "fexynd is not the same process"
 hz=$(getconf CLK_TCK)
 {
@@ -175,7 +160,7 @@ hz=$(getconf CLK_TCK)
 			jq --arg c "$cond" --argjson ms "$ms" --argjson cpu "$((ticks * 1000 / hz))" --argjson drops "$drops" \
 				'{condition: $c, status_ms: ., window_ms: $ms, fexynd_cpu_ms: $cpu, subscriber_drops: $drops}'
 	done <"$LAB_TMP/conditions"
-} | jq -s --argjson calls "$CALLS" --argjson held "$held" --arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+} | jq -s --argjson calls "$CALLS" --argjson held "$FLOOD_HELD" --arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
 	--arg kernel "$(uname -r)" --arg load "$(cut -d' ' -f1-3 /proc/loadavg)" '
 	{calls_per_condition: $calls, unit: "ms",
 	 measured: "wall time of `fexyn status` run by root (process start included), one call after another",

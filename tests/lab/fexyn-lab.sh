@@ -8,6 +8,8 @@ FEXYND_BIN=$FEXYN_BUILD/src/fexynd
 FEXYN_BIN=$FEXYN_BUILD/src/fexyn
 FLOOD_BIN=${FLOOD_BIN:-$FEXYN_BUILD/tests/lab/udpflood}
 SOCKPIPE_BIN=$FEXYN_BUILD/tests/lab/sockpipe
+CONNFLOOD_BIN=$FEXYN_BUILD/tests/lab/connflood
+EVENTHOG_BIN=$FEXYN_BUILD/tests/lab/eventhog
 FEXYND_PID=
 FEXYND_EXTRA_ARGS=()
 # A command fexynd runs under, such as valgrind (tests/lab/valgrind-check.sh).
@@ -223,6 +225,42 @@ as_user() { # user fexyn-args...
 # Exit status and output of a command, without stopping the test.
 run() { # command...
 	OUT=$("$@" 2>&1) && RC=0 || RC=$?
+}
+
+# The connection flood of test-stall.sh and bench/attack.sh: 8 unprivileged
+# users hold 10 connections each and open them again whenever fexynd
+# refuses or drops them (connflood --reconnect).
+FLOODERS=()
+FLOOD_PIDS=()
+fx_flooders_add() {
+	local i
+	for i in 1 2 3 4 5 6 7 8; do
+		fx_user_add "fxf$$-$i"
+		FLOODERS+=("fxf$$-$i")
+	done
+}
+
+fx_flood_reported() {
+	local u
+	for u in "${FLOODERS[@]}"; do
+		grep -q '^open=' "$LAB_TMP/flood-$u.out" 2>/dev/null || return 1
+	done
+}
+
+# Starts the flood for SECONDS and polls (≤ 10 s) until every flooder has
+# said what it holds; leaves the number of connections held in FLOOD_HELD.
+fx_flood_start() { # seconds
+	local u
+	for u in "${FLOODERS[@]}"; do
+		fx_as_bg "$u" "$CONNFLOOD_BIN" "$FX_SOCK" 10 "$1" --reconnect >"$LAB_TMP/flood-$u.out" 2>&1
+		FLOOD_PIDS+=("$AS_PID")
+	done
+	for _ in $(seq 200); do
+		fx_flood_reported && break
+		sleep 0.05
+	done
+	FLOOD_HELD=$(cat "$LAB_TMP"/flood-*.out | awk -F'[= ]' '/^open=/ { n += $2 } END { print n + 0 }')
+	fx_flood_reported
 }
 
 # A user cannot be deleted while a process runs as it: the test's own

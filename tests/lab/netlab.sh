@@ -335,11 +335,16 @@ lab_up_bare() {
 	fi
 }
 
-lab_up() {
+# The lab with the client's policy routing but without its tunnel yet.
+lab_up_untunneled() {
 	build_router
 	build_web
 	build_client
 	build_servers
+}
+
+lab_up() {
+	lab_up_untunneled
 	lab_client_tunnel_up
 	[ "$(web_counter leak)" -eq 0 ] || { echo "the lab leaks before any test" >&2; return 1; }
 }

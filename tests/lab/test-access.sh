@@ -14,7 +14,6 @@ TEST_NAME=access
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/netlab.sh"
 source "$here/fexyn-lab.sh"
-CONNFLOOD_BIN=$FEXYN_BUILD/tests/lab/connflood
 USER_NAME=fxt$$
 MEMBER_NAME=fxm$$
 lab_on_teardown() { fx_teardown; }

@@ -69,10 +69,7 @@ battery() { # state table(loaded|absent)
 
 lab_init
 fx_user_add "$USER_NAME"
-build_router
-build_web
-build_client
-build_servers
+lab_up_untunneled
 fx_start
 chmod 755 "$LAB_TMP" # the socket lives here; the state directory stays 0700
 check "status shows the daemon's PID" [ "$(fx status --json | jq -r .daemon_pid)" = "$FEXYND_PID" ]

@@ -20,12 +20,8 @@ TEST_NAME=stall
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/netlab.sh"
 source "$here/fexyn-lab.sh"
-CONNFLOOD_BIN=$FEXYN_BUILD/tests/lab/connflood
-EVENTHOG_BIN=$FEXYN_BUILD/tests/lab/eventhog
 HOG_USER=fxh$$
 MEMBER=fxm$$
-FLOODERS=()
-FLOOD_PIDS=()
 ATTACK_S=120 # the attackers' own end; the test stops them long before
 lab_on_teardown() { fx_teardown; }
 
@@ -43,10 +39,7 @@ wait_for() { # seconds command...
 lab_init
 fx_user_add "$HOG_USER"
 fx_user_add "$MEMBER" --fexyn
-for i in 1 2 3 4 5 6 7 8; do
-	fx_user_add "fxf$$-$i"
-	FLOODERS+=("fxf$$-$i")
-done
+fx_flooders_add
 lab_up
 fx_start
 chmod 755 "$LAB_TMP" # the socket lives here; the state directory stays 0700
@@ -59,20 +52,9 @@ fx_as_bg "$HOG_USER" "$EVENTHOG_BIN" "$FX_SOCK" "$ATTACK_S" >"$LAB_TMP/hog.out" 
 check "it subscribed" wait_for 5 grep -q subscribed "$LAB_TMP/hog.out"
 
 echo "--- (b) 8 users × 10 connections, held and reopened"
-for u in "${FLOODERS[@]}"; do
-	fx_as_bg "$u" "$CONNFLOOD_BIN" "$FX_SOCK" 10 "$ATTACK_S" --reconnect >"$LAB_TMP/flood-$u.out" 2>&1
-	FLOOD_PIDS+=("$AS_PID")
-done
-flood_reported() {
-	local u
-	for u in "${FLOODERS[@]}"; do
-		grep -q '^open=' "$LAB_TMP/flood-$u.out" || return 1
-	done
-}
-check "every flooder opened its connections" wait_for 10 flood_reported
-held=$(awk -F'[= ]' '/^open=/ { n += $2 } END { print n }' "$LAB_TMP"/flood-*.out)
-echo "  the flooders hold $held connections"
-check_gt "they hold most slots unprivileged users may" "$held" 40
+check "every flooder opened its connections" fx_flood_start "$ATTACK_S"
+echo "  the flooders hold $FLOOD_HELD connections"
+check_gt "they hold most slots unprivileged users may" "$FLOOD_HELD" 40
 
 echo "--- root and group fexyn while both attacks run"
 run timeout 5 "$FEXYN_BIN" --socket "$FX_SOCK" status

@@ -253,6 +253,19 @@ static void send_raw(int fd, const char *line, size_t n)
 	close(null);
 }
 
+/* The line is in, the request is to be refused, and no descriptor is left. */
+static void expect_refused(struct fx_client *c, int cli, size_t fds_before)
+{
+	size_t line;
+
+	assert_int_equal(fx_clients_read(&table, c, &line), 1);
+	assert_true(c->fds_refused);
+	assert_int_equal(c->n_fds, 0);
+	fx_clients_drop(&table, c);
+	close(cli);
+	assert_int_equal(open_fds(), fds_before);
+}
+
 /* More than a request may carry: the kernel truncates (MSG_CTRUNC), and
  * every descriptor, also the ones that fit, is closed at once. Over
  * several sends, the ones past the limit are closed too. */
@@ -264,24 +277,14 @@ static void too_many_descriptors_are_refused_and_closed(void **state)
 
 	(void)state;
 	send_raw(cli, "connect\n", 20);
-	assert_int_equal(fx_clients_read(&table, c, &line), 1);
-	assert_true(c->fds_refused);
-	assert_int_equal(c->n_fds, 0);
-	fx_clients_drop(&table, c);
-	close(cli);
-	assert_int_equal(open_fds(), before);
+	expect_refused(c, cli, before);
 
 	c = pair(&cli);
 	send_raw(cli, "conn", 6);
 	assert_int_equal(fx_clients_read(&table, c, &line), 0);
 	assert_int_equal(c->n_fds, 6);
 	send_raw(cli, "ect\n", 6);
-	assert_int_equal(fx_clients_read(&table, c, &line), 1);
-	assert_true(c->fds_refused);
-	assert_int_equal(c->n_fds, 0);
-	fx_clients_drop(&table, c);
-	close(cli);
-	assert_int_equal(open_fds(), before);
+	expect_refused(c, cli, before);
 }
 
 /* A client that goes away before its line takes its descriptors with it. */

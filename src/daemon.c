@@ -191,15 +191,11 @@ int fx_daemon_init(struct fx_daemon *d, const struct fx_daemon_config *cfg)
 
 	memset(d, 0, sizeof(*d));
 	d->cfg = *cfg;
-	d->listen_fd = d->signal_fd = d->rtnl_fd = d->monitor_fd = -1;
+	d->epfd = d->listen_fd = d->signal_fd = d->rtnl_fd = d->monitor_fd = -1;
+	fx_clients_init(&d->clients, -1, fexyn_gid()); /* empty: safe for fx_daemon_done */
 	fx_conn_init(&d->conn);
 	fx_settings_default(&d->settings);
 	d->since = time(NULL);
-	d->epfd = epoll_create1(EPOLL_CLOEXEC);
-	r = d->epfd < 0 ? -errno : 0;
-	fx_clients_init(&d->clients, d->epfd, fexyn_gid());
-	if (r < 0)
-		return r;
 
 	/* The socket first: a second daemon must stop before touching anything. */
 	d->listen_fd = listen_on(cfg->socket_path);
@@ -219,6 +215,11 @@ int fx_daemon_init(struct fx_daemon *d, const struct fx_daemon_config *cfg)
 	fx_daemon_enforce(d, true);
 	if (!d->block_reason[0])
 		fx_conn_resume(d);
+	/* After the resume, which makes the tunnel's timer: it is watched below. */
+	d->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (d->epfd < 0)
+		return -errno;
+	d->clients.epfd = d->epfd;
 	r = watch(d, d->listen_fd);
 	if (r == 0)
 		r = watch(d, d->signal_fd);

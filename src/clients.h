@@ -10,9 +10,12 @@
  *
  * A connection carries one request line, with the file descriptors that
  * came with it (SCM_RIGHTS; the CLI passes opened config files, so that
- * fexynd never opens a path for a client). Once the line is taken, nothing
- * more is read from the client: a subscriber (fexyn events) stays to
- * receive event lines, anyone else is closed once the reply is out.
+ * fexynd never opens a path for a client): those received by the reads up
+ * to and including the one that completes the line. Once the line is
+ * taken, nothing more is read from the client — what it sends later,
+ * descriptors included, stays in the kernel, charged to it, and is freed
+ * with the socket. A subscriber (fexyn events) stays to receive event
+ * lines; anyone else is closed once the reply is out.
  *
  * Slots are kept for the privileged (root and group fexyn, who may change
  * things) and for root alone, so that unprivileged users, however many,

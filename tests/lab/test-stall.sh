@@ -22,7 +22,7 @@ source "$here/netlab.sh"
 source "$here/fexyn-lab.sh"
 HOG_USER=fxh$$
 MEMBER=fxm$$
-ATTACK_S=120 # the attackers' own end; the test stops them long before
+ATTACK_S=300 # the attackers' own end; the test stops them long before
 lab_on_teardown() { fx_teardown; }
 
 # Polls (≤ $1 s) until command succeeds.
@@ -85,7 +85,7 @@ run timeout 5 "$FEXYN_BIN" --socket "$FX_SOCK" disconnect
 check "root's disconnect is answered (exit $RC: $OUT)" [ "$RC" -eq 0 ]
 check_eq "disconnected" "$(fx_state)" disconnected
 
-check "the subscriber that does not read is dropped" wait_for 60 grep -q "^dropped" "$LAB_TMP/hog.out"
+check "the subscriber that does not read is dropped" wait_for 120 grep -q "^dropped" "$LAB_TMP/hog.out"
 echo "  eventhog: $(tail -n 1 "$LAB_TMP/hog.out")"
 check "fexynd says why" grep -q "dropped an events subscriber of uid $(id -u "$HOG_USER")" "$FX_LOG"
 touch "$LAB_TMP/stop"

@@ -413,6 +413,24 @@ lab_ipv6_up() {
 	ip netns exec "$ns" nft add rule inet lab pre ip6 saddr "$LAN6_NET" counter name leak
 	ip netns exec "$ns" nft add rule inet lab pre ip6 saddr "$VPN_EP6" counter name tunnel
 	ip netns exec "$ns" nft add rule inet lab pre ip6 saddr "$VPN2_EP6" counter name tunnel2
+	lab_ipv6_settled
+}
+
+# Polls (≤ 5 s) until no address in the lab is tentative: until the
+# link-local addresses (the source of neighbour discovery) have finished
+# duplicate detection, the first packets across the router are lost.
+lab_ipv6_settled() {
+	local ns busy
+	for _ in $(seq 100); do
+		busy=
+		for ns in "${LAB_NAMESPACES[@]}"; do
+			[ -z "$(ip -n "$ns" -6 addr show tentative 2>/dev/null)" ] || busy=$ns
+		done
+		[ -z "$busy" ] && return 0
+		sleep 0.05
+	done
+	echo "IPv6 addresses in $busy are still tentative" >&2
+	return 1
 }
 
 # IPv6 inside the first server's tunnel: the server fd66::1/64, the client

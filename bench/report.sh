@@ -255,6 +255,8 @@ section() {
 			| .conditions[$k] as $c | select($c)
 			| "| \($l) | \($c.status_ms.p50) | \($c.status_ms.p99) | \($c.status_ms.max) | \($c.fexynd_cpu_ms) ms in \($c.window_ms) ms |"' "$R/attack.json"
 		echo
+		j '"The flooders held \(.flood_connections_held_at_start) connections (unprivileged users may hold 48 of 64); fexynd dropped the subscriber \(.conditions.subscriber.subscriber_drops // 0) time(s) in the subscriber condition. Before issue 11 was fixed, root was refused outright under the flood (every slot taken), and a subscriber that did not read held each reply up to 2 s. Root'"'"'s own setting changes cost more than either attack: each is a firewall transaction."' "$R/attack.json"
+		echo
 	fi
 	notes
 }

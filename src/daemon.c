@@ -379,8 +379,19 @@ static void on_signal(struct fx_daemon *d)
 	}
 }
 
+static bool same_addrs(const struct fx_link *a, const struct fx_link *b)
+{
+	if (a->n_addrs != b->n_addrs)
+		return false;
+	for (size_t i = 0; i < a->n_addrs; i++)
+		if (a->addrs[i].len != b->addrs[i].len || !fx_addr_equal(&a->addrs[i].addr, &b->addrs[i].addr))
+			return false;
+	return true;
+}
+
 static void on_link_event(struct fx_daemon *d)
 {
+	struct fx_link before;
 	bool changed = false;
 	int r = fx_rtnl_read_events(d->rtnl_fd, d->guarding ? d->guard.tunnel : "", d->link.ifindex,
 				    &changed);
@@ -391,8 +402,10 @@ static void on_link_event(struct fx_daemon *d)
 		log_warn("link events were lost; asking the kernel again");
 	if (!changed && r != -ENOBUFS)
 		return;
+	before = d->link;
 	fx_daemon_refresh_link(d);
-	fx_daemon_enforce(d, false);
+	/* New addresses change the rules even where the state stays. */
+	fx_daemon_enforce(d, !same_addrs(&before, &d->link));
 }
 
 static void on_table_event(struct fx_daemon *d)

@@ -34,6 +34,17 @@ static const char *table_owner_text(const struct fx_table_info *ti)
 	return (ti->flags & FX_TABLE_F_PERSIST) ? "orphaned" : "none";
 }
 
+static void status_prefixes(struct fx_reply *reply, const char *key, const struct fx_prefix *v,
+			    size_t n)
+{
+	char text[INET6_ADDRSTRLEN];
+
+	for (size_t i = 0; i < n; i++) {
+		fx_addr_format(&v[i].addr, text, sizeof(text));
+		fx_reply_line(reply, "%s=%s/%u", key, text, v[i].len);
+	}
+}
+
 static void status_guard(const struct fx_daemon *d, struct fx_reply *reply)
 {
 	char text[FX_ENDPOINT_STRLEN];
@@ -51,6 +62,9 @@ static void status_guard(const struct fx_daemon *d, struct fx_reply *reply)
 		fx_addr_format(&d->guard.resolvers[i], text, sizeof(text));
 		fx_reply_line(reply, "dns=%s", text);
 	}
+	status_prefixes(reply, "address", d->guard.addresses, d->guard.n_addresses);
+	status_prefixes(reply, "link_address", d->link.addrs, d->link.n_addrs);
+	status_prefixes(reply, "route", d->guard.routes, d->guard.n_routes);
 }
 
 static void status_conn(const struct fx_daemon *d, struct fx_reply *reply)

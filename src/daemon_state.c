@@ -26,6 +26,8 @@ static int apply_state(struct fx_daemon *d, enum fx_state state, struct fx_err *
 		.state = state,
 		.settings = d->settings,
 		.guard = d->guarding ? &d->guard : NULL,
+		.link_addrs = d->link.addrs,
+		.n_link_addrs = d->guarding ? d->link.n_addrs : 0,
 	};
 	struct fx_ruleset rs;
 	int r = fx_policy_compile(&in, &rs);
@@ -94,6 +96,8 @@ int fx_daemon_refresh_link(struct fx_daemon *d)
 		return 0;
 	}
 	r = fx_rtnl_get_link(d->guard.tunnel, &d->link);
+	if (r == 0 && d->link.present)
+		r = fx_rtnl_get_addrs(&d->link);
 	if (r < 0) {
 		/* Unknown means down: the firewall stays closed. */
 		memset(&d->link, 0, sizeof(d->link));

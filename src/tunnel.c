@@ -75,6 +75,21 @@ static void free_configs(struct fx_conn *c)
 	c->cfgs = NULL;
 }
 
+/* A config whose private routes the firewall cannot hold all of is refused:
+ * the ones left out would leak to the LAN while the tunnel is down. */
+static int check_fits_guard(const char *path, const struct fx_wg_config *cfg, struct fx_err *err)
+{
+	size_t n = 0;
+
+	for (size_t p = 0; p < cfg->n_peers; p++)
+		for (size_t i = 0; i < cfg->peers[p].n_allowed_ips; i++)
+			n += fx_policy_route_cuts_lan(&cfg->peers[p].allowed_ips[i]);
+	if (n > FX_MAX_TUNNEL_ROUTES)
+		return fx_err_set(err, "%s: AllowedIPs: %zu private prefixes; fexyn keeps at most %d "
+				       "off the LAN", path, n, FX_MAX_TUNNEL_ROUTES), -E2BIG;
+	return 0;
+}
+
 /* Parses every config up front: a mistake in the third is reported before
  * anything changes, not when the first two have failed. */
 static int load_configs(struct fx_conn_saved *s, struct fx_wg_config **out, struct fx_err *err)
@@ -84,8 +99,11 @@ static int load_configs(struct fx_conn_saved *s, struct fx_wg_config **out, stru
 
 	if (!cfgs)
 		return -ENOMEM;
-	for (size_t i = 0; r == 0 && i < s->n_configs; i++)
+	for (size_t i = 0; r == 0 && i < s->n_configs; i++) {
 		r = fx_wgconf_load(s->paths[i], &cfgs[i], err);
+		if (r == 0)
+			r = check_fits_guard(s->paths[i], &cfgs[i], err);
+	}
 	if (r < 0) {
 		for (size_t i = 0; i < s->n_configs; i++)
 			fx_wgconf_wipe(&cfgs[i]);
@@ -167,7 +185,15 @@ static void guard_of(const char *ifname, const struct fx_wg_config *cfg, struct 
 	g->fwmark = fx_route_fwmark(cfg);
 	for (size_t i = 0; i < cfg->n_dns && i < FX_MAX_RESOLVERS; i++)
 		g->resolvers[g->n_resolvers++] = cfg->dns[i];
+	for (size_t i = 0; i < cfg->n_addresses && i < FX_MAX_TUNNEL_ADDRS; i++)
+		g->addresses[g->n_addresses++] = cfg->addresses[i];
+	for (size_t p = 0; p < cfg->n_peers; p++)
+		for (size_t i = 0; i < cfg->peers[p].n_allowed_ips; i++)
+			if (fx_policy_route_cuts_lan(&cfg->peers[p].allowed_ips[i]) &&
+			    g->n_routes < FX_MAX_TUNNEL_ROUTES)
+				g->routes[g->n_routes++] = cfg->peers[p].allowed_ips[i];
 }
+
 
 static void endpoint_text(const struct fx_daemon *d, char *buf, size_t len)
 {

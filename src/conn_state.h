@@ -12,6 +12,8 @@
 
 #include "addr.h"
 #include "err.h"
+#include "route.h"
+#include "rtnl.h"
 #include "wgconf.h"
 
 #define FX_CONN_FILE "connect"
@@ -31,6 +33,13 @@ struct fx_conn_saved {
 	size_t current;
 	pid_t wg_pid;           /* wireguard-go, 0 if none */
 	bool restore_src_valid_mark; /* connect turned it on: disconnect turns it off */
+	/* The link fexynd made for the current attempt: only a link with this
+	 * index and kind is ever configured or deleted (0: none made). */
+	int link_index;
+	char link_kind[FX_LINK_KIND_MAX];
+	/* The routes and rules installed for it, written before they are:
+	 * undone exactly, whatever the config file says by then. */
+	struct fx_route_plan plan;
 };
 
 const char *fx_backend_name(enum fx_backend b);

@@ -46,9 +46,9 @@ struct fx_daemon_config {
 /* A tunnel fexyn connect brings up and watches (tunnel.c). */
 struct fx_conn {
 	bool active;
-	struct fx_conn_saved saved;   /* persisted: configs, current, resolved endpoints */
+	struct fx_conn_saved saved;   /* persisted: configs, current, resolved endpoints, the
+				       * link, routes and rules made for the current attempt */
 	struct fx_wg_config *cfgs;    /* saved.n_configs parsed configs; wiped when done */
-	struct fx_route_plan plan;    /* of the current attempt */
 	bool tunnel_made;             /* the current attempt's link exists */
 	bool handshake;               /* the current attempt has completed one */
 	bool have_probe;

@@ -23,19 +23,29 @@ static void usage(FILE *out)
 		"      --no-table-flags    do not use the kernel's owner/persist table flags,\n"
 		"                          as on kernels older than 6.9 (for testing)\n"
 		"      --wireguard-go PROG the userspace WireGuard program, where the kernel\n"
-		"                          has none (default: wireguard-go from PATH)\n"
+		"                          has none (default " FX_WIREGUARD_GO_PATH ")\n"
 		"      --resolv-conf PATH  the resolver file to point at the tunnel's DNS\n"
 		"                          (default /etc/resolv.conf)\n"
 		"      --dns-backend auto|file|resolved\n"
 		"                          rewrite the resolver file, or set DNS on the tunnel\n"
 		"                          link through systemd-resolved (auto: resolved when\n"
 		"                          the file links into /run/systemd/resolve)\n"
-		"      --resolvectl PROG   systemd-resolved's client (default resolvectl)\n"
+		"      --resolvectl PROG   systemd-resolved's client (default " FX_RESOLVECTL_PATH ")\n"
+		"                          Programs are named by absolute path.\n"
 		"      --boot              install the blocked policy the saved settings call\n"
 		"                          for, and exit (early boot, before any network)\n"
 		"  -h, --help              show this help\n"
 		"  -V, --version           show the version\n\n"
 		"SIGTERM and SIGINT stop the daemon and leave the firewall in place.\n");
+}
+
+/* fexynd runs as root: a program it starts is never looked up in PATH. */
+static int absolute_path(const char *option, const char *path)
+{
+	if (path[0] == '/')
+		return 0;
+	fprintf(stderr, "fexynd: %s: '%s' is not an absolute path\n", option, path);
+	return -1;
 }
 
 static int parse_args(int argc, char **argv, struct fx_daemon_config *cfg, bool *boot)
@@ -67,6 +77,8 @@ static int parse_args(int argc, char **argv, struct fx_daemon_config *cfg, bool 
 			cfg->table_flags = false;
 			break;
 		case 'W':
+			if (absolute_path("--wireguard-go", optarg) < 0)
+				return -1;
 			cfg->wireguard_go = optarg;
 			break;
 		case 'R':
@@ -83,6 +95,8 @@ static int parse_args(int argc, char **argv, struct fx_daemon_config *cfg, bool 
 				return fprintf(stderr, "fexynd: --dns-backend: auto, file or resolved\n"), -1;
 			break;
 		case 'C':
+			if (absolute_path("--resolvectl", optarg) < 0)
+				return -1;
 			cfg->resolvectl = optarg;
 			break;
 		case 'B':
@@ -112,9 +126,9 @@ int main(int argc, char **argv)
 		.socket_path = DEFAULT_SOCKET,
 		.state_dir = DEFAULT_STATE_DIR,
 		.table_flags = true,
-		.wireguard_go = "wireguard-go",
+		.wireguard_go = FX_WIREGUARD_GO_PATH,
 		.resolv_conf = "/etc/resolv.conf",
-		.resolvectl = "resolvectl",
+		.resolvectl = FX_RESOLVECTL_PATH,
 	};
 	struct fx_daemon *d;
 	bool boot = false;

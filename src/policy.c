@@ -513,39 +513,46 @@ static void add_tunnel_probes(struct builder *b, const struct fx_guard *g)
  * ICMPv6 type, to reach a host on the internet gets nothing.
  */
 struct link_service {
-	bool out;
-	uint8_t nfproto, l4proto;
-	uint16_t sport, dport;
-	uint8_t icmp_lo, icmp_hi;
+	const char *why;
 	const char *saddr_net, *daddr_net;
 	enum fx_set_id daddr_set;
-	bool hop_limit_255;
-	const char *why;
+	uint16_t sport, dport;
+	uint8_t nfproto, l4proto, icmp_lo, icmp_hi;
+	bool out, hop_limit_255;
 };
+
+#define V4_UDP .nfproto = NFPROTO_IPV4, .l4proto = IPPROTO_UDP
+#define V6_UDP .nfproto = NFPROTO_IPV6, .l4proto = IPPROTO_UDP
+#define V6_ICMP .nfproto = NFPROTO_IPV6, .l4proto = IPPROTO_ICMPV6
 
 static const struct link_service link_services[] = {
 	/* DHCPv4 to the LAN's servers and broadcast; replies come from the
 	 * server's own address or a relay's, so from anywhere. */
-	{ true, NFPROTO_IPV4, IPPROTO_UDP, 68, 67, 0, 0, NULL, NULL, FX_SET_LAN4, false, "DHCP" },
-	{ false, NFPROTO_IPV4, IPPROTO_UDP, 67, 68, 0, 0, NULL, NULL, FX_SET_NONE, false, "DHCP" },
+	{ "DHCP", .out = true, V4_UDP, .sport = 68, .dport = 67, .daddr_set = FX_SET_LAN4 },
+	{ "DHCP", V4_UDP, .sport = 67, .dport = 68, .daddr_set = FX_SET_NONE },
 	/* DHCPv6 (RFC 8415): from our link-local address to the servers' group, and back. */
-	{ true, NFPROTO_IPV6, IPPROTO_UDP, 546, 547, 0, 0, "fe80::/10", "ff02::1:2/128", FX_SET_NONE,
-	  false, "DHCPv6" },
-	{ false, NFPROTO_IPV6, IPPROTO_UDP, 547, 546, 0, 0, "fe80::/10", "fe80::/10", FX_SET_NONE,
-	  false, "DHCPv6" },
+	{ "DHCPv6", .out = true, V6_UDP, .sport = 546, .dport = 547, .saddr_net = "fe80::/10",
+	  .daddr_net = "ff02::1:2/128", .daddr_set = FX_SET_NONE },
+	{ "DHCPv6", V6_UDP, .sport = 547, .dport = 546, .saddr_net = "fe80::/10",
+	  .daddr_net = "fe80::/10", .daddr_set = FX_SET_NONE },
 	/* Neighbour discovery (RFC 4861): solicit routers, solicit and answer
 	 * neighbours; a host does not advertise routes or redirect. */
-	{ true, NFPROTO_IPV6, IPPROTO_ICMPV6, 0, 0, 133, 133, NULL, "ff02::2/128", FX_SET_NONE, false,
-	  "router solicitation" },
-	{ true, NFPROTO_IPV6, IPPROTO_ICMPV6, 0, 0, 135, 136, NULL, NULL, FX_SET_NDP6, false,
-	  "neighbour solicitation and advert" },
+	{ "router solicitation", .out = true, V6_ICMP, .icmp_lo = 133, .icmp_hi = 133,
+	  .daddr_net = "ff02::2/128", .daddr_set = FX_SET_NONE },
+	{ "neighbour solicitation and advert", .out = true, V6_ICMP, .icmp_lo = 135, .icmp_hi = 136,
+	  .daddr_set = FX_SET_NDP6 },
 	/* In: only what was sent on this link (hop limit 255); routers speak
 	 * from their link-local address. */
-	{ false, NFPROTO_IPV6, IPPROTO_ICMPV6, 0, 0, 134, 137, "fe80::/10", NULL, FX_SET_NONE, true,
-	  "router advert, redirect and neighbour discovery from a link-local address" },
-	{ false, NFPROTO_IPV6, IPPROTO_ICMPV6, 0, 0, 135, 136, NULL, NULL, FX_SET_NONE, true,
-	  "neighbour solicitation and advert" },
+	{ "router advert, redirect and neighbour discovery from a link-local address", V6_ICMP,
+	  .icmp_lo = 134, .icmp_hi = 137, .saddr_net = "fe80::/10", .daddr_set = FX_SET_NONE,
+	  .hop_limit_255 = true },
+	{ "neighbour solicitation and advert", V6_ICMP, .icmp_lo = 135, .icmp_hi = 136,
+	  .daddr_set = FX_SET_NONE, .hop_limit_255 = true },
 };
+
+#undef V4_UDP
+#undef V6_UDP
+#undef V6_ICMP
 
 static void add_link_services(struct builder *b, enum fx_chain out_chain)
 {
@@ -627,7 +634,7 @@ static void add_postrouting(struct builder *b, const struct fx_guard *g, bool gu
 	set_if(rule(b, post, FX_ACCEPT, "loopback")->oif, "lo");
 	if (g)
 		add_tunnel_addr_out(b, post, g);
-	if (guarded) {
+	if (guarded && g) {
 		set_if(rule(b, post, FX_ACCEPT, "into the tunnel")->oif, g->tunnel);
 		add_endpoint_out(b, post, g);
 	}

@@ -223,19 +223,26 @@ static int save(struct fx_daemon *d)
 	return r;
 }
 
-/* Removes the attempt's routes, rules, interface and process. */
+/* Removes the attempt's routes, rules, interface and process: exactly what
+ * was recorded as made, and only while it is still what fexynd made. */
 static void tunnel_down(struct fx_daemon *d)
 {
 	struct fx_conn *c = &d->conn;
-	int r = fx_route_plan_undo(&c->plan);
+	int r = fx_route_plan_undo(&c->saved.plan);
 
 	if (r < 0)
 		log_warn("cannot remove a route or rule of %s: %s", c->saved.ifname, strerror(-r));
-	fx_wg_uapi_stop(c->saved.wg_pid);
+	fx_wg_uapi_stop(c->saved.wg_pid, c->saved.ifname);
 	c->saved.wg_pid = 0;
-	r = fx_link_delete(c->saved.ifname);
-	if (r < 0)
+	r = c->saved.link_index ? fx_link_delete_owned(c->saved.ifname, c->saved.link_index,
+							c->saved.link_kind) : 0;
+	if (r == -EPERM)
+		log_warn("%s is no longer the link fexynd made: left alone", c->saved.ifname);
+	else if (r < 0)
 		log_warn("cannot delete %s: %s", c->saved.ifname, strerror(-r));
+	c->saved.link_index = 0;
+	c->saved.link_kind[0] = '\0';
+	memset(&c->saved.plan, 0, sizeof(c->saved.plan));
 	if (c->probe_fd >= 0)
 		close(c->probe_fd);
 	c->probe_fd = -1;
@@ -250,24 +257,64 @@ static enum fx_backend pick_backend(enum fx_backend wanted)
 	return fx_wg_kernel_available() ? FX_BACKEND_KERNEL : FX_BACKEND_USERSPACE;
 }
 
+/* The name must be free: fexynd configures and deletes only links it made,
+ * never one that was there (a veth, another program's tunnel). */
+static int claim_name(const char *ifname, struct fx_err *err)
+{
+	struct fx_link l;
+	int r = fx_rtnl_get_link(ifname, &l);
+
+	if (r < 0)
+		return fx_err_set(err, "cannot look up interface %s: %s", ifname, strerror(-r)), r;
+	if (l.present)
+		return fx_err_set(err, "interface %s already exists (%s) and fexyn did not make it: "
+				       "choose another name with --interface", ifname,
+				  l.kind[0] ? l.kind : "of no kind given"), -EEXIST;
+	return 0;
+}
+
+/* Records the link just made, by index and kind: the one fexynd may touch. */
+static int adopt_link(struct fx_daemon *d, const char *kind, struct fx_err *err)
+{
+	struct fx_conn *c = &d->conn;
+	struct fx_link l;
+	int r = fx_rtnl_get_link(c->saved.ifname, &l);
+
+	if (r == 0 && (!l.present || strcmp(l.kind, kind) != 0))
+		r = -ENODEV;
+	if (r < 0)
+		return fx_err_set(err, "%s did not appear as a %s link: %s", c->saved.ifname, kind,
+				  strerror(-r)), r;
+	c->saved.link_index = l.ifindex;
+	snprintf(c->saved.link_kind, sizeof(c->saved.link_kind), "%s", kind);
+	save(d); /* a restarted daemon must find and remove exactly this link */
+	return 0;
+}
+
 static int make_device(struct fx_daemon *d, const struct fx_wg_config *cfg, struct fx_err *err)
 {
 	struct fx_conn *c = &d->conn;
 	const char *ifname = c->saved.ifname;
-	int r;
+	int r = claim_name(ifname, err);
 
+	if (r < 0)
+		return r;
 	if (pick_backend(c->saved.backend) == FX_BACKEND_KERNEL) {
 		r = fx_wg_kernel_create(ifname, err);
-		if (r == 0)
+		if (r == 0) {
 			c->tunnel_made = true;
+			r = adopt_link(d, "wireguard", err);
+		}
 		return r < 0 ? r : fx_wg_kernel_configure(ifname, cfg, fx_route_fwmark(cfg), err);
 	}
 	r = fx_wg_uapi_start(d->cfg.wireguard_go, ifname, &c->saved.wg_pid, err);
 	if (r == 0) {
 		c->tunnel_made = true;
 		save(d); /* a restarted daemon must find and end this process */
-		r = fx_wg_uapi_configure(ifname, cfg, fx_route_fwmark(cfg), err);
+		r = adopt_link(d, "tun", err);
 	}
+	if (r == 0)
+		r = fx_wg_uapi_configure(ifname, c->saved.wg_pid, cfg, fx_route_fwmark(cfg), err);
 	return r;
 }
 
@@ -275,7 +322,7 @@ static int wg_status(const struct fx_daemon *d, struct fx_wg_status *st)
 {
 	memset(st, 0, sizeof(*st));
 	if (d->conn.saved.wg_pid)
-		return fx_wg_uapi_status(d->conn.saved.ifname, st);
+		return fx_wg_uapi_status(d->conn.saved.ifname, d->conn.saved.wg_pid, st);
 	return fx_wg_kernel_status(d->conn.saved.ifname, st);
 }
 
@@ -298,6 +345,23 @@ static void send_probe(struct fx_daemon *d, uint64_t now)
 		log_warn("probe through %s: %s", c->saved.ifname, strerror(-r));
 }
 
+/* The routes and rules are recorded before they go in: a restarted
+ * daemon or an offline reset undoes what was applied, not what the config
+ * file says by then. */
+static int route(struct fx_daemon *d, const struct fx_wg_config *cfg, struct fx_err *err)
+{
+	struct fx_conn *c = &d->conn;
+	int r = fx_route_plan_build(cfg, fx_route_fwmark(cfg), fx_route_fwmark(cfg), &c->saved.plan);
+
+	if (r < 0)
+		return fx_err_set(err, "too many routes: %s", strerror(-r)), r;
+	r = save(d);
+	if (r < 0)
+		return fx_err_set(err, "cannot record the routes in %s: %s", d->cfg.state_dir,
+				  strerror(-r)), r;
+	return fx_route_plan_apply(&c->saved.plan, c->saved.ifname, err);
+}
+
 /* Interface, keys and peers, addresses and MTU, routing. */
 static int tunnel_up(struct fx_daemon *d, const struct fx_wg_config *cfg, struct fx_err *err)
 {
@@ -305,14 +369,16 @@ static int tunnel_up(struct fx_daemon *d, const struct fx_wg_config *cfg, struct
 	const char *ifname = c->saved.ifname;
 	int r = make_device(d, cfg, err);
 
+	if (r == 0 && fx_link_check_owned(ifname, c->saved.link_index, c->saved.link_kind) < 0) {
+		fx_err_set(err, "%s is no longer the link fexynd made", ifname);
+		r = -EPERM;
+	}
 	for (size_t i = 0; r == 0 && i < cfg->n_addresses; i++)
 		r = fx_addr_add(ifname, &cfg->addresses[i], err);
 	if (r == 0)
 		r = fx_link_setup(ifname, cfg->mtu ? cfg->mtu : DEFAULT_MTU, err);
 	if (r == 0)
-		r = fx_route_plan_build(cfg, fx_route_fwmark(cfg), fx_route_fwmark(cfg), &c->plan);
-	if (r == 0)
-		r = fx_route_plan_apply(&c->plan, ifname, err);
+		r = route(d, cfg, err);
 	return r;
 }
 
@@ -517,10 +583,7 @@ void fx_conn_resume(struct fx_daemon *d)
 	}
 	d->conn.saved = s;
 	d->conn.active = true;
-	if (fx_route_plan_build(current_cfg(d), fx_route_fwmark(current_cfg(d)),
-				fx_route_fwmark(current_cfg(d)), &d->conn.plan) < 0)
-		memset(&d->conn.plan, 0, sizeof(d->conn.plan));
-	tunnel_down(d);
+	tunnel_down(d); /* what the saved state says was made, and only that */
 	if (open_timer(d) < 0 || arm_timer(&d->conn, TICK_MS) < 0)
 		log_err("cannot create the tunnel timer: the tunnel will not be watched");
 	log_info("resuming %s with %s", s.ifname, s.paths[s.current]);

@@ -125,6 +125,7 @@ int fx_wg_uapi_parse_get(const char *text, size_t len, struct fx_wg_status *st)
 		return -ENOMEM;
 	for (rest = copy; r == 0 && (line = strsep(&rest, "\n")) && *line;)
 		r = parse_get_line(line, st, &remote_errno);
+	fx_wipe(copy, len); /* it held the private key */
 	free(copy);
 	if (r < 0)
 		return r;

@@ -502,11 +502,26 @@ static void remember_src_valid_mark(struct fx_conn_saved *s)
 		s->restore_src_valid_mark = true;
 }
 
+/* A name another link has is refused before anything changes, unless it
+ * is the tunnel this connect replaces. */
+static int check_name(const struct fx_daemon *d, const char *ifname, struct fx_err *err)
+{
+	const struct fx_conn_saved *cur = &d->conn.saved;
+
+	if (d->conn.active && strcmp(cur->ifname, ifname) == 0 &&
+	    fx_link_check_owned(ifname, cur->link_index, cur->link_kind) != -EPERM)
+		return 0;
+	return claim_name(ifname, err);
+}
+
 int fx_conn_start(struct fx_daemon *d, const struct fx_conn_saved *want, struct fx_err *err)
 {
 	struct fx_conn_saved s = *want;
 	struct fx_wg_config *cfgs = NULL;
-	int r = load_configs(&s, &cfgs, err);
+	int r = check_name(d, s.ifname, err);
+
+	if (r == 0)
+		r = load_configs(&s, &cfgs, err);
 
 	if (r == 0 && (r = resolve_endpoints(&s, cfgs, err)) < 0)
 		free_configs(&(struct fx_conn){ .cfgs = cfgs, .saved = s });

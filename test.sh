@@ -74,6 +74,11 @@ counted() { # label name log command...
 }
 
 export FEXYN_BUILD="$PWD/build"
+# Documents generated from the code agree with it (no root needed).
+for t in tests/doc/test-*.sh; do
+	name=$(basename "$t" .sh)
+	counted "doc $name" "$name" "build/doc-$name.log" bash "$t"
+done
 for t in tests/lab/test-*.sh; do
 	name=$(basename "$t" .sh)
 	counted "lab $name" "$name" "build/lab-$name.log" bash "$t"

@@ -14,7 +14,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 
-FUZZERS=(wgconf request state conn_state args wg_uapi netlink)
+FUZZERS=(wgconf request state conn_state args wg_uapi netlink dispatch)
+
+# A fuzzer that drives daemon code links more than the core library: the
+# daemon's own sources (src/) and its harness's (tests/fuzz/), and the core
+# without the files whose functions those stand in for, so that no symbol
+# is defined twice. Space-separated lists, by fuzzer.
+declare -A EXTRA_SOURCES=(
+	[dispatch]="src/clients.c src/daemon_cmd.c src/daemon_state.c src/reply.c tests/fuzz/fake_kernel.c"
+)
+declare -A FAKED_CORE=(
+	[dispatch]="log.c nft.c nft_show.c rtnl.c"
+)
 
 secs=${1:-}
 if [ -z "$secs" ]; then
@@ -59,8 +70,20 @@ write_ninja() {
 	done
 	echo "build libfexyn-core.a: ar ${objs[*]}"
 	for f in "${FUZZERS[@]}"; do
+		local lib=libfexyn-core.a extra=() src o
 		echo "build obj/fuzz_$f.o: cc $fuzz_dir/fuzz_$f.c"
-		echo "build fuzz_$f: link obj/fuzz_$f.o libfexyn-core.a"
+		for src in ${EXTRA_SOURCES[$f]:-}; do
+			o=obj/$f/$(basename "${src%.c}").o
+			echo "build $o: cc $root/$src"
+			extra+=("$o")
+		done
+		if [ -n "${FAKED_CORE[$f]:-}" ]; then
+			lib=libfexyn-core-$f.a
+			echo "build $lib: ar $(for o in "${objs[@]}"; do
+				[[ " ${FAKED_CORE[$f]} " == *" $(basename "${o%.o}").c "* ]] || echo -n "$o "
+			done)"
+		fi
+		echo "build fuzz_$f: link obj/fuzz_$f.o ${extra[*]} $lib"
 	done
 	# Not run: it wrote corpus/netlink/, and is built so that it keeps compiling.
 	echo "rule exe"
@@ -86,6 +109,13 @@ build() {
 		return 1
 	fi
 }
+
+# Harnesses that need files (dispatch: fexynd's state directory) make them
+# in TMPDIR: a tmpfs where there is one, removed at the end, with whatever a
+# crashed harness left behind.
+FUZZ_TMP=$(mktemp -d /dev/shm/fexyn-fuzz.XXXXXX 2>/dev/null || mktemp -d)
+trap 'rm -rf "$FUZZ_TMP"' EXIT
+export TMPDIR=$FUZZ_TMP
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}

@@ -3,12 +3,10 @@
 #include "daemon.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <grp.h>
 #include <libgen.h>
 #include <signal.h>
 #include <stdio.h>
-#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -19,19 +17,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
 #include "nft_monitor.h"
-#include "reply.h"
 #include "settings.h"
 #include "state.h"
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static int mkdir_parents(const char *path, mode_t mode)
 {
@@ -187,19 +177,29 @@ static int open_kernel_sockets(struct fx_daemon *d)
 	return 0;
 }
 
+/* Group fexyn's members may change things; read once, at start. */
+static gid_t fexyn_gid(void)
+{
+	struct group *grp = getgrnam("fexyn");
+
+	return grp ? grp->gr_gid : (gid_t)-1;
+}
+
 int fx_daemon_init(struct fx_daemon *d, const struct fx_daemon_config *cfg)
 {
 	int r;
 
 	memset(d, 0, sizeof(*d));
 	d->cfg = *cfg;
-	d->epfd = d->listen_fd = d->signal_fd = d->rtnl_fd = d->monitor_fd = -1;
-	for (size_t i = 0; i < FX_MAX_CLIENTS; i++)
-		d->clients[i].fd = -1;
+	d->listen_fd = d->signal_fd = d->rtnl_fd = d->monitor_fd = -1;
 	fx_conn_init(&d->conn);
 	fx_settings_default(&d->settings);
-	d->fexyn_gid = (gid_t)-1;
 	d->since = time(NULL);
+	d->epfd = epoll_create1(EPOLL_CLOEXEC);
+	r = d->epfd < 0 ? -errno : 0;
+	fx_clients_init(&d->clients, d->epfd, fexyn_gid());
+	if (r < 0)
+		return r;
 
 	/* The socket first: a second daemon must stop before touching anything. */
 	d->listen_fd = listen_on(cfg->socket_path);
@@ -211,10 +211,6 @@ int fx_daemon_init(struct fx_daemon *d, const struct fx_daemon_config *cfg)
 	r = open_kernel_sockets(d);
 	if (r < 0)
 		return r;
-	struct group *grp = getgrnam("fexyn");
-
-	if (grp)
-		d->fexyn_gid = grp->gr_gid;
 	load_settings(d);
 	load_state(d);
 	fx_daemon_refresh_link(d);
@@ -223,9 +219,6 @@ int fx_daemon_init(struct fx_daemon *d, const struct fx_daemon_config *cfg)
 	fx_daemon_enforce(d, true);
 	if (!d->block_reason[0])
 		fx_conn_resume(d);
-	d->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (d->epfd < 0)
-		return -errno;
 	r = watch(d, d->listen_fd);
 	if (r == 0)
 		r = watch(d, d->signal_fd);
@@ -239,115 +232,6 @@ int fx_daemon_init(struct fx_daemon *d, const struct fx_daemon_config *cfg)
 		return fx_log_errno(r, "cannot set up the event loop");
 	log_info("listening on %s, state %s", cfg->socket_path, fx_state_name(d->state));
 	return 0;
-}
-
-static void close_client(struct fx_daemon *d, struct fx_client *c)
-{
-	epoll_ctl(d->epfd, EPOLL_CTL_DEL, c->fd, NULL);
-	close(c->fd);
-	c->fd = -1;
-	c->len = 0;
-}
-
-static bool in_group(int fd, gid_t gid, gid_t primary)
-{
-	gid_t groups[256];
-	socklen_t len = sizeof(groups);
-
-	if (gid == (gid_t)-1)
-		return false;
-	if (primary == gid)
-		return true;
-	/* The peer's supplementary groups as they were at connect(). */
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0)
-		return false;
-	for (size_t i = 0; i < len / sizeof(gid_t); i++)
-		if (groups[i] == gid)
-			return true;
-	return false;
-}
-
-static size_t clients_of(const struct fx_daemon *d, uid_t uid)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < FX_MAX_CLIENTS; i++)
-		n += d->clients[i].fd >= 0 && d->clients[i].uid == uid;
-	return n;
-}
-
-static void refuse(int fd, const char *msg)
-{
-	send(fd, msg, strlen(msg), MSG_NOSIGNAL | MSG_DONTWAIT);
-	close(fd);
-}
-
-static void accept_client(struct fx_daemon *d)
-{
-	int fd = accept4(d->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
-	struct ucred cred;
-	socklen_t len = sizeof(cred);
-
-	if (fd < 0)
-		return;
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
-		return refuse(fd, "error cannot tell who you are\n");
-	/* One user cannot take every slot: root always finds one. */
-	if (cred.uid != 0 && clients_of(d, cred.uid) >= FX_MAX_CLIENTS_PER_USER)
-		return refuse(fd, "error too many connections from your user, try again\n");
-	for (size_t i = 0; i < FX_MAX_CLIENTS; i++) {
-		struct fx_client *c = &d->clients[i];
-
-		if (c->fd >= 0)
-			continue;
-		if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
-			break;
-		memset(c, 0, offsetof(struct fx_client, buf));
-		c->fd = fd;
-		c->accepted_ms = now_ms();
-		c->uid = cred.uid;
-		c->privileged = cred.uid == 0 || in_group(fd, d->fexyn_gid, cred.gid);
-		return;
-	}
-	refuse(fd, "error too many clients, try again\n");
-}
-
-static void read_client(struct fx_daemon *d, struct fx_client *c)
-{
-	ssize_t n = recv(c->fd, c->buf + c->len, sizeof(c->buf) - c->len, 0);
-	char *nl;
-
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (n <= 0) {
-		close_client(d, c);
-		return;
-	}
-	c->len += (size_t)n;
-	nl = memchr(c->buf, '\n', c->len);
-	if (nl) {
-		fx_daemon_handle_request(d, c, c->buf, (size_t)(nl - c->buf));
-		if (!c->subscribed)
-			close_client(d, c);
-		else
-			c->len = 0; /* a subscriber's further input is ignored */
-	} else if (c->len == sizeof(c->buf)) {
-		fx_daemon_handle_request(d, c, c->buf, c->len); /* answered: too long */
-		close_client(d, c);
-	}
-}
-
-static void expire_clients(struct fx_daemon *d)
-{
-	uint64_t now = now_ms();
-
-	for (size_t i = 0; i < FX_MAX_CLIENTS; i++) {
-		struct fx_client *c = &d->clients[i];
-
-		if (c->fd >= 0 && !c->subscribed && now - c->accepted_ms > FX_CLIENT_IDLE_MS)
-			close_client(d, c);
-	}
 }
 
 static void reap_children(struct fx_daemon *d)
@@ -419,56 +303,13 @@ static void on_table_event(struct fx_daemon *d)
 	fx_daemon_enforce(d, true);
 }
 
-static struct fx_client *client_of(struct fx_daemon *d, int fd)
+static void dispatch(struct fx_daemon *d, const struct epoll_event *ev)
 {
-	for (size_t i = 0; i < FX_MAX_CLIENTS; i++)
-		if (d->clients[i].fd == fd)
-			return &d->clients[i];
-	return NULL;
-}
-
-static bool any_client(const struct fx_daemon *d)
-{
-	for (size_t i = 0; i < FX_MAX_CLIENTS; i++)
-		if (d->clients[i].fd >= 0 && !d->clients[i].subscribed)
-			return true;
-	return false;
-}
-
-/* One line per state change; a subscriber too slow to take it is dropped
- * rather than allowed to stall the daemon. */
-void fx_daemon_send_event(struct fx_daemon *d, struct fx_client *only)
-{
-	struct fx_reply line;
-	const size_t ok = 3; /* the reply's "ok\n", not part of an event */
-	char *flat;
-
-	fx_reply_init(&line);
-	fx_daemon_status_lines(d, &line);
-	if (line.failed || line.len <= ok)
-		goto out;
-	for (flat = line.buf + ok; (flat = strchr(flat, '\n'));)
-		*flat = '\t'; /* one line per event; values may hold spaces */
-	line.buf[line.len - 1] = '\n';
-	for (size_t i = 0; i < FX_MAX_CLIENTS; i++) {
-		struct fx_client *c = &d->clients[i];
-
-		if (c->fd < 0 || !c->subscribed || (only && c != only))
-			continue;
-		if (send(c->fd, line.buf + ok, line.len - ok, MSG_NOSIGNAL | MSG_DONTWAIT) !=
-		    (ssize_t)(line.len - ok))
-			close_client(d, c);
-	}
-out:
-	free(line.buf);
-}
-
-static void dispatch(struct fx_daemon *d, int fd)
-{
+	int fd = ev->data.fd;
 	struct fx_client *c;
 
 	if (fd == d->listen_fd)
-		accept_client(d);
+		fx_clients_accept(&d->clients, d->listen_fd);
 	else if (fd == d->signal_fd)
 		on_signal(d);
 	else if (fd == d->rtnl_fd)
@@ -477,8 +318,8 @@ static void dispatch(struct fx_daemon *d, int fd)
 		on_table_event(d);
 	else if (fd == d->conn.timer_fd)
 		fx_conn_on_timer(d);
-	else if ((c = client_of(d, fd)))
-		read_client(d, c);
+	else if ((c = fx_clients_find(&d->clients, fd)))
+		fx_daemon_serve(d, c, ev->events);
 }
 
 int fx_daemon_run(struct fx_daemon *d)
@@ -487,13 +328,13 @@ int fx_daemon_run(struct fx_daemon *d)
 
 	while (!d->stopping) {
 		/* No timer while idle: wake only for events, or to drop slow clients. */
-		int n = epoll_wait(d->epfd, evs, 16, any_client(d) ? 1000 : -1);
+		int n = epoll_wait(d->epfd, evs, 16, fx_clients_timing(&d->clients) ? 1000 : -1);
 
 		if (n < 0 && errno != EINTR)
 			return fx_log_errno(-errno, "epoll_wait");
 		for (int i = 0; i < n; i++)
-			dispatch(d, evs[i].data.fd);
-		expire_clients(d);
+			dispatch(d, &evs[i]);
+		fx_clients_expire(&d->clients, fx_now_ms());
 	}
 	return 0;
 }
@@ -506,8 +347,7 @@ static void close_fd(int fd)
 
 void fx_daemon_done(struct fx_daemon *d)
 {
-	for (size_t i = 0; i < FX_MAX_CLIENTS; i++)
-		close_fd(d->clients[i].fd);
+	fx_clients_done(&d->clients);
 	if (d->listen_fd >= 0)
 		unlink(d->cfg.socket_path);
 	close_fd(d->listen_fd);

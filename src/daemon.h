@@ -10,6 +10,7 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "clients.h"
 #include "conn_state.h"
 #include "guard.h"
 #include "ipc.h"
@@ -19,20 +20,6 @@
 #include "rtnl.h"
 #include "wg.h"
 
-#define FX_MAX_CLIENTS 64
-#define FX_MAX_CLIENTS_PER_USER 8 /* root is not limited: it must always get in */
-#define FX_CLIENT_IDLE_MS 5000
-
-struct fx_client {
-	int fd; /* -1: free slot */
-	size_t len;
-	uint64_t accepted_ms;
-	uid_t uid;
-	bool privileged; /* root or group fexyn: may change things */
-	bool subscribed; /* fexyn events: kept open, sent a line per change */
-	char buf[FX_IPC_MAX_LINE];
-};
-
 struct fx_daemon_config {
 	const char *socket_path;
 	const char *state_dir;
@@ -40,6 +27,7 @@ struct fx_daemon_config {
 	const char *wireguard_go; /* the userspace backend's program */
 	const char *resolv_conf;  /* the resolver file fexyn points at the tunnel */
 	const char *resolvectl;   /* systemd-resolved's client program */
+	const char *nft;          /* nft(8) by absolute path, for `fexyn rules` */
 	enum fx_dns_backend { FX_DNS_AUTO, FX_DNS_FILE, FX_DNS_RESOLVED } dns_backend;
 };
 
@@ -79,12 +67,11 @@ struct fx_daemon {
 	char apply_error[640];  /* the last failed transaction; retried on the next event */
 	bool state_file_corrupt;
 	char settings_error[640]; /* a damaged settings file: blocked until rewritten */
-	gid_t fexyn_gid;          /* group fexyn, or (gid_t)-1 */
 
 	struct fx_conn conn;
 
 	bool stopping;
-	struct fx_client clients[FX_MAX_CLIENTS];
+	struct fx_clients clients;
 };
 
 int fx_daemon_init(struct fx_daemon *d, const struct fx_daemon_config *cfg);
@@ -108,10 +95,13 @@ void fx_conn_on_timer(struct fx_daemon *d);
 void fx_conn_on_child_exit(struct fx_daemon *d, pid_t pid, int status);
 void fx_conn_init(struct fx_conn *c);
 
-/* Answers one request line from client c (daemon_cmd.c). */
+/* Serves client c on the epoll events its socket reported: reads its
+ * request, answers it, sends what is pending (daemon_cmd.c). */
+void fx_daemon_serve(struct fx_daemon *d, struct fx_client *c, uint32_t events);
+/* Answers one request line from client c, with the descriptors it brought. */
 void fx_daemon_handle_request(struct fx_daemon *d, struct fx_client *c, const char *line, size_t len);
-/* Sends fexyn events subscribers (only one, unless NULL) a line about the
- * current state. */
+/* Queues for fexyn events subscribers (only one, unless NULL) a line about
+ * the current state. */
 void fx_daemon_send_event(struct fx_daemon *d, struct fx_client *only);
 /* Writes the status as key=value lines (daemon_cmd.c). */
 struct fx_reply;

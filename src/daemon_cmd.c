@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The daemon's answers to control requests, one function per verb. */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <unistd.h>
 
 #include "daemon.h"
@@ -273,8 +273,10 @@ static void cmd_connect(struct fx_daemon *d, const struct fx_request *req, struc
 			       strerror(-r));
 		return;
 	}
-	if (d->guarding && !d->conn.active)
-		d->guarding = false; /* a guarded foreign tunnel is replaced by ours */
+	/* A guarded foreign tunnel is replaced by ours when the attempt begins
+	 * (fx_conn_start sets the new guard); until then, and if the configs
+	 * are refused, its guard stays: dropping it here left the firewall
+	 * up, but the next event took it down. */
 	r = fx_conn_start(d, &s, &err);
 	if (r < 0) {
 		fx_reply_error(reply, "%s; nothing changed", err.msg);
@@ -365,11 +367,17 @@ static void cmd_rules(struct fx_daemon *d, const struct fx_request *req, struct 
 
 	if (refuse_args(req, reply) < 0)
 		return;
-	r = fx_nft_show(&text, &len);
+	r = fx_nft_show(d->cfg.nft, FX_NFT_SHOW_TIMEOUT_MS, &text, &len);
 	if (r == -ENOENT)
 		fx_reply_error(reply, "no fexyn table is loaded (state %s)", fx_state_name(d->state));
 	else if (r == -ENOPKG)
-		fx_reply_error(reply, "cannot show the rules: nft(8) is not installed");
+		fx_reply_error(reply, "cannot show the rules: cannot run %s (is nft(8) installed?)",
+			       d->cfg.nft);
+	else if (r == -ETIMEDOUT)
+		fx_reply_error(reply, "cannot show the rules: %s did not finish within %d ms", d->cfg.nft,
+			       FX_NFT_SHOW_TIMEOUT_MS);
+	else if (r == -EIO)
+		fx_reply_error(reply, "cannot show the rules: %s failed", d->cfg.nft);
 	else if (r < 0)
 		fx_reply_error(reply, "cannot show the rules: %s", strerror(-r));
 	else
@@ -378,27 +386,66 @@ static void cmd_rules(struct fx_daemon *d, const struct fx_request *req, struct 
 }
 
 /* fexyn events: the current state now, then a line per change; the
- * connection stays open. */
+ * connection stays open (see subscribe). */
 static void cmd_events(struct fx_daemon *d, const struct fx_request *req, struct fx_reply *reply)
 {
 	(void)d;
 	refuse_args(req, reply);
 }
 
+/* One line per state change, tab-separated; a subscriber too slow to take
+ * it is dropped rather than allowed to stall the daemon (clients.c). */
+void fx_daemon_send_event(struct fx_daemon *d, struct fx_client *only)
+{
+	struct fx_reply line;
+	const size_t ok = 3; /* the reply's "ok\n", not part of an event */
+	char *flat;
+
+	if (!only && !fx_clients_subscribers(&d->clients))
+		return; /* the status asks the kernel: not for nobody */
+	fx_reply_init(&line);
+	fx_daemon_status_lines(d, &line);
+	if (line.failed || line.len <= ok)
+		goto out;
+	for (flat = line.buf + ok; (flat = strchr(flat, '\n'));)
+		*flat = '\t'; /* one line per event; values may hold spaces */
+	line.buf[line.len - 1] = '\n';
+	fx_clients_send_event(&d->clients, only, line.buf + ok, line.len - ok);
+out:
+	fx_reply_free(&line);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(struct fx_daemon *d, const struct fx_request *req, struct fx_reply *reply);
 	bool changes; /* needs root or group fexyn */
+	bool fds;     /* takes file descriptors with the request */
 } verbs[] = {
-	{ "guard", cmd_guard, true },
-	{ "connect", cmd_connect, true },
-	{ "status", cmd_status, false },
-	{ "rules", cmd_rules, false },
-	{ "events", cmd_events, false },
-	{ "set", cmd_set, true },
-	{ "disconnect", cmd_disconnect, true },
-	{ "reset", cmd_reset, true },
+	{ "guard", cmd_guard, true, false },
+	{ "connect", cmd_connect, true, false },
+	{ "status", cmd_status, false, false },
+	{ "rules", cmd_rules, false, false },
+	{ "events", cmd_events, false, false },
+	{ "set", cmd_set, true, false },
+	{ "disconnect", cmd_disconnect, true, false },
+	{ "reset", cmd_reset, true, false },
 };
+
+/* A subscriber stays connected and is sent every event: each user gets a
+ * few (clients.c's admission). */
+static void subscribe(struct fx_daemon *d, struct fx_client *c, struct fx_reply *reply)
+{
+	struct fx_client_counts n;
+	enum fx_admit a;
+
+	fx_clients_count(&d->clients, c->uid, &n);
+	a = fx_admit_subscriber(&n, c->uid, c->privileged);
+	if (a != FX_ADMIT_OK) {
+		fx_reply_error(reply, "events: %s", fx_admit_message(a));
+		return;
+	}
+	c->subscribed = true;
+}
 
 static void dispatch(struct fx_daemon *d, struct fx_client *c, const struct fx_request *req,
 		     struct fx_reply *reply)
@@ -413,9 +460,13 @@ static void dispatch(struct fx_daemon *d, struct fx_client *c, const struct fx_r
 			log_warn("refused '%s' from uid %u", req->verb, (unsigned)c->uid);
 			return;
 		}
+		if (req->n_fds && !verbs[i].fds) {
+			fx_reply_error(reply, "%s: unexpected file descriptors", req->verb);
+			return;
+		}
 		verbs[i].fn(d, req, reply);
 		if (verbs[i].fn == cmd_events && !reply->failed && reply->len == 3) /* just "ok" */
-			c->subscribed = true;
+			subscribe(d, c, reply);
 		return;
 	}
 	fx_reply_error(reply, "unknown command '%.32s'", req->verb);
@@ -426,6 +477,8 @@ void fx_daemon_handle_request(struct fx_daemon *d, struct fx_client *c, const ch
 	struct fx_request *req = malloc(sizeof(*req));
 	struct fx_reply reply;
 	struct fx_err err = { 0 };
+	const char *data;
+	size_t n;
 
 	fx_reply_init(&reply);
 	if (!req) {
@@ -433,16 +486,33 @@ void fx_daemon_handle_request(struct fx_daemon *d, struct fx_client *c, const ch
 	} else if (fx_request_parse(line, len, req, &err) < 0) {
 		fx_reply_error(&reply, "bad request: %s", err.msg);
 		log_warn("refused a bad request: %s", err.msg);
+	} else if (c->fds_refused) {
+		fx_reply_error(&reply, "%s: more file descriptors than a request may carry (%d)",
+			       req->verb, FX_IPC_MAX_FDS);
 	} else {
+		req->fds = c->fds;
+		req->n_fds = c->n_fds;
 		dispatch(d, c, req, &reply);
 	}
-	if (c->subscribed) {
-		/* "ok", then the first event line: the state as it is now. */
-		fx_reply_send(&reply, c->fd);
-		fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) | O_NONBLOCK);
+	fx_reply_bytes(&reply, &data, &n);
+	/* "ok", then for a subscriber the first event line: the state as it is now. */
+	if (fx_clients_answer(&d->clients, c, data, n) == 0 && c->subscribed)
 		fx_daemon_send_event(d, c);
-	} else {
-		fx_reply_send(&reply, c->fd);
-	}
+	fx_reply_free(&reply);
 	free(req);
+}
+
+void fx_daemon_serve(struct fx_daemon *d, struct fx_client *c, uint32_t events)
+{
+	size_t len;
+
+	if ((events & EPOLLOUT) && fx_clients_flush(&d->clients, c) < 0)
+		return;
+	/* Input first: a request may arrive with the hang-up that ends it. */
+	if (events & EPOLLIN) {
+		if (fx_clients_read(&d->clients, c, &len) > 0)
+			fx_daemon_handle_request(d, c, c->in, len);
+	} else if (events & (EPOLLHUP | EPOLLERR)) {
+		fx_clients_drop(&d->clients, c);
+	}
 }

@@ -31,6 +31,7 @@ static void usage(FILE *out)
 		"                          link through systemd-resolved (auto: resolved when\n"
 		"                          the file links into /run/systemd/resolve)\n"
 		"      --resolvectl PROG   systemd-resolved's client (default " FX_RESOLVECTL_PATH ")\n"
+		"      --nft PROG          nft(8), run for `fexyn rules` (default " FX_NFT_PATH ")\n"
 		"                          Programs are named by absolute path.\n"
 		"      --boot              install the blocked policy the saved settings call\n"
 		"                          for, and exit (early boot, before any network)\n"
@@ -58,6 +59,7 @@ static int parse_args(int argc, char **argv, struct fx_daemon_config *cfg, bool 
 		{ "resolv-conf", required_argument, NULL, 'R' },
 		{ "dns-backend", required_argument, NULL, 'D' },
 		{ "resolvectl", required_argument, NULL, 'C' },
+		{ "nft", required_argument, NULL, 'N' },
 		{ "boot", no_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -99,6 +101,11 @@ static int parse_args(int argc, char **argv, struct fx_daemon_config *cfg, bool 
 				return -1;
 			cfg->resolvectl = optarg;
 			break;
+		case 'N':
+			if (absolute_path("--nft", optarg) < 0)
+				return -1;
+			cfg->nft = optarg;
+			break;
 		case 'B':
 			*boot = true;
 			break;
@@ -129,6 +136,7 @@ int main(int argc, char **argv)
 		.wireguard_go = FX_WIREGUARD_GO_PATH,
 		.resolv_conf = "/etc/resolv.conf",
 		.resolvectl = FX_RESOLVECTL_PATH,
+		.nft = FX_NFT_PATH,
 	};
 	struct fx_daemon *d;
 	bool boot = false;

@@ -140,16 +140,56 @@ static int read_all(int fd, char **out, size_t *out_len)
 	return 0;
 }
 
-int fx_ipc_open(const char *socket_path, const char *request)
+/* The line and its descriptors leave in one sendmsg, so that the daemon
+ * receives them together; the kernel attaches the descriptors to the first
+ * bytes, and whatever a short send left follows without them. */
+int fx_ipc_send(int fd, const char *request, const int *fds, size_t n_fds)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int) * FX_IPC_MAX_FDS)];
+	} ctl;
+	size_t len = strlen(request);
+	struct iovec iov[2] = {
+		{ .iov_base = (char *)request, .iov_len = len },
+		{ .iov_base = "\n", .iov_len = 1 },
+	};
+	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 2 };
+	ssize_t n;
+	int r;
+
+	if (n_fds > FX_IPC_MAX_FDS)
+		return -EINVAL;
+	if (n_fds) {
+		struct cmsghdr *cm;
+
+		memset(&ctl, 0, sizeof(ctl));
+		mh.msg_control = ctl.buf;
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * n_fds);
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int) * n_fds);
+		memcpy(CMSG_DATA(cm), fds, sizeof(int) * n_fds);
+	}
+	while ((n = sendmsg(fd, &mh, MSG_NOSIGNAL)) < 0 && errno == EINTR)
+		;
+	if (n < 0)
+		return -errno;
+	if ((size_t)n > len)
+		return 0; /* the newline went too */
+	r = write_all(fd, request + n, len - (size_t)n);
+	return r < 0 ? r : write_all(fd, "\n", 1);
+}
+
+int fx_ipc_open_fds(const char *socket_path, const char *request, const int *fds, size_t n_fds)
 {
 	int fd = connect_to(socket_path);
 	int r;
 
 	if (fd < 0)
 		return fd;
-	r = write_all(fd, request, strlen(request));
-	if (r == 0)
-		r = write_all(fd, "\n", 1);
+	r = fx_ipc_send(fd, request, fds, n_fds);
 	if (r < 0) {
 		close(fd);
 		return r;
@@ -157,9 +197,15 @@ int fx_ipc_open(const char *socket_path, const char *request)
 	return fd;
 }
 
-int fx_ipc_call(const char *socket_path, const char *request, char **reply, size_t *reply_len)
+int fx_ipc_open(const char *socket_path, const char *request)
 {
-	int fd = fx_ipc_open(socket_path, request);
+	return fx_ipc_open_fds(socket_path, request, NULL, 0);
+}
+
+int fx_ipc_call_fds(const char *socket_path, const char *request, const int *fds, size_t n_fds,
+		    char **reply, size_t *reply_len)
+{
+	int fd = fx_ipc_open_fds(socket_path, request, fds, n_fds);
 	int r;
 
 	if (fd < 0)
@@ -167,6 +213,11 @@ int fx_ipc_call(const char *socket_path, const char *request, char **reply, size
 	r = read_all(fd, reply, reply_len);
 	close(fd);
 	return r;
+}
+
+int fx_ipc_call(const char *socket_path, const char *request, char **reply, size_t *reply_len)
+{
+	return fx_ipc_call_fds(socket_path, request, NULL, 0, reply, reply_len);
 }
 
 int fx_reply_split(char *reply, char **body, struct fx_err *err)

@@ -8,6 +8,11 @@
  *   reply:    ok\n BODY                   or   error MESSAGE\n
  *
  * The body is verb-specific: key=value lines for status, nft text for rules.
+ *
+ * Open files travel with the request line as SCM_RIGHTS descriptors, sent
+ * in the same sendmsg (at most FX_IPC_MAX_FDS): a client opens files with
+ * its own rights and passes them, so the daemon never opens a path for a
+ * client. A verb that takes none refuses a request that brings some.
  */
 #include <stddef.h>
 
@@ -16,6 +21,7 @@
 #define FX_IPC_MAX_LINE 4096
 #define FX_IPC_MAX_ARGS 48
 #define FX_IPC_MAX_REPLY (1024 * 1024)
+#define FX_IPC_MAX_FDS 8
 
 struct fx_arg {
 	const char *key;
@@ -27,6 +33,10 @@ struct fx_request {
 	const char *verb;
 	struct fx_arg args[FX_IPC_MAX_ARGS];
 	size_t n_args;
+	/* The descriptors that came with the line (the daemon fills them in
+	 * after parsing; they stay the connection's, which closes them). */
+	const int *fds;
+	size_t n_fds;
 };
 
 /* Parses len bytes (no newline) into req, which keeps pointers into its own copy. */
@@ -35,10 +45,17 @@ int fx_request_parse(const char *text, size_t len, struct fx_request *req, struc
 /* Client side: sends request (without newline), reads the whole reply into a
  * malloc'd NUL-terminated buffer. */
 int fx_ipc_call(const char *socket_path, const char *request, char **reply, size_t *reply_len);
+/* The same, passing n_fds (at most FX_IPC_MAX_FDS) descriptors with the
+ * request line, in one sendmsg; they stay the caller's to close. */
+int fx_ipc_call_fds(const char *socket_path, const char *request, const int *fds, size_t n_fds,
+		    char **reply, size_t *reply_len);
 
 /* Client side: connects and sends request (without newline); returns the
  * socket to read a streamed reply from (fexyn events), or a negative errno. */
 int fx_ipc_open(const char *socket_path, const char *request);
+int fx_ipc_open_fds(const char *socket_path, const char *request, const int *fds, size_t n_fds);
+/* Sends request and a newline on a connected socket, the descriptors with them. */
+int fx_ipc_send(int fd, const char *request, const int *fds, size_t n_fds);
 
 /* Client side: splits a reply into its status and body; returns 0 for ok,
  * -EREMOTEIO for an error reply (message in err), -EPROTO if malformed. */

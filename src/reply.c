@@ -1,14 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "reply.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/time.h>
 
 #include "ipc.h"
 
@@ -75,31 +71,16 @@ void fx_reply_error(struct fx_reply *r, const char *fmt, ...)
 	fx_reply_text(r, "\n", 1);
 }
 
-void fx_reply_send(struct fx_reply *r, int fd)
+void fx_reply_bytes(const struct fx_reply *r, const char **data, size_t *len)
 {
-	struct timeval tv = { .tv_sec = 2 };
-	const char *p = r->buf;
-	size_t left = r->len;
-	int flags = fcntl(fd, F_GETFL);
+	static const char oom[] = "error out of memory\n";
 
-	if (r->failed) {
-		p = "error out of memory\n";
-		left = strlen(p);
-	}
-	/* A client that stops reading must not stall the daemon for long. */
-	if (flags >= 0)
-		fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	while (left) {
-		ssize_t n = send(fd, p, left, MSG_NOSIGNAL);
+	*data = r->failed ? oom : r->buf;
+	*len = r->failed ? sizeof(oom) - 1 : r->len;
+}
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		p += n;
-		left -= (size_t)n;
-	}
+void fx_reply_free(struct fx_reply *r)
+{
 	free(r->buf);
 	memset(r, 0, sizeof(*r));
 }

@@ -15,5 +15,7 @@ void fx_reply_line(struct fx_reply *r, const char *fmt, ...) __attribute__((form
 void fx_reply_text(struct fx_reply *r, const char *text, size_t len);
 /* Replaces whatever was built with "error MESSAGE\n" (one line, no newlines inside). */
 void fx_reply_error(struct fx_reply *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Sends the reply on fd (blocking, bounded by a send timeout) and frees it. */
-void fx_reply_send(struct fx_reply *r, int fd);
+/* The bytes to send: the reply, or one error line if building it ran out
+ * of memory. They stay the reply's. */
+void fx_reply_bytes(const struct fx_reply *r, const char **data, size_t *len);
+void fx_reply_free(struct fx_reply *r);

@@ -1,16 +1,34 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * connflood PATH COUNT SECONDS: opens COUNT connections to a Unix socket,
- * holds them for SECONDS, and prints "open=N refused=N" — a client that
- * tries to take every slot of the daemon.
+ * connflood PATH COUNT SECONDS [--reconnect]: opens COUNT connections to a
+ * Unix socket, holds them for SECONDS, and prints "open=N refused=N" — a
+ * client that tries to take every slot of the daemon. With --reconnect it
+ * keeps taking them: a connection the daemon refuses or drops (idle) is
+ * opened again, every 100 ms, until SECONDS are over; it then prints
+ * "reopened=N".
  */
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
+
+static struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+static int open_one(void)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
 
 /* A refused connection is answered with an error line and closed; one
  * the daemon keeps has nothing to read. */
@@ -21,14 +39,52 @@ static int refused(int fd)
 	return recv(fd, buf, sizeof(buf), MSG_DONTWAIT) >= 0;
 }
 
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Until the deadline: whatever the daemon answered (a refusal) or closed
+ * (an idle connection it dropped) is opened again. */
+static long keep_open(int *fds, long count, double deadline)
+{
+	struct pollfd *p = calloc((size_t)count, sizeof(*p));
+	long reopened = 0;
+
+	if (!p)
+		return -1;
+	while (now_s() < deadline) {
+		for (long i = 0; i < count; i++) {
+			if (fds[i] < 0 && (fds[i] = open_one()) >= 0)
+				reopened++;
+			p[i].fd = fds[i];
+			p[i].events = POLLIN;
+			p[i].revents = 0;
+		}
+		poll(p, (nfds_t)count, 100);
+		for (long i = 0; i < count; i++) {
+			if (fds[i] >= 0 && p[i].revents) {
+				close(fds[i]);
+				fds[i] = -1;
+			}
+		}
+	}
+	free(p);
+	return reopened;
+}
+
 int main(int argc, char **argv)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	long count, seconds, open_n = 0, refused_n = 0;
+	bool reconnect = argc == 5 && strcmp(argv[4], "--reconnect") == 0;
+	double start = now_s();
 	int *fds;
 
-	if (argc != 4 || strlen(argv[1]) >= sizeof(sa.sun_path)) {
-		fprintf(stderr, "usage: connflood PATH COUNT SECONDS\n");
+	if ((argc != 4 && !reconnect) || strlen(argv[1]) >= sizeof(sa.sun_path)) {
+		fprintf(stderr, "usage: connflood PATH COUNT SECONDS [--reconnect]\n");
 		return 2;
 	}
 	strcpy(sa.sun_path, argv[1]);
@@ -39,13 +95,8 @@ int main(int argc, char **argv)
 	fds = calloc((size_t)count, sizeof(*fds));
 	if (!fds)
 		return 1;
-	for (long i = 0; i < count; i++) {
-		fds[i] = socket(AF_UNIX, SOCK_STREAM, 0);
-		if (fds[i] >= 0 && connect(fds[i], (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-			close(fds[i]);
-			fds[i] = -1;
-		}
-	}
+	for (long i = 0; i < count; i++)
+		fds[i] = open_one();
 	poll(NULL, 0, 500); /* the daemon answers the ones it refuses */
 	for (long i = 0; i < count; i++) {
 		if (fds[i] < 0 || refused(fds[i]))
@@ -55,7 +106,10 @@ int main(int argc, char **argv)
 	}
 	printf("open=%ld refused=%ld\n", open_n, refused_n);
 	fflush(stdout);
-	sleep((unsigned)seconds);
+	if (reconnect)
+		printf("reopened=%ld\n", keep_open(fds, count, start + (double)seconds));
+	else
+		sleep((unsigned)seconds);
 	for (long i = 0; i < count; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);

@@ -178,8 +178,81 @@ flow_finish() {
 	echo "  flow: $FLOW_OUT; at the web host: tunnel=$TUNNEL_COUNT leak=$LEAK_COUNT"
 }
 
+# Real users for the access tests, made by the test and removed by
+# fx_teardown. Create them (and group fexyn, which fexynd looks up when it
+# starts) before fx_start.
+FX_USERS=()
+FX_MADE_GROUP=
+fx_user_add() { # name [--fexyn]: a system user without home or shell, maybe in group fexyn
+	local groups=()
+	if [ "${2:-}" = --fexyn ]; then
+		if ! getent group fexyn >/dev/null; then
+			groupadd --system fexyn
+			FX_MADE_GROUP=1
+		fi
+		groups=(-G fexyn)
+	fi
+	useradd --system --no-create-home --shell /usr/sbin/nologin "${groups[@]}" "$1"
+	FX_USERS+=("$1")
+}
+
+# A program run as a user, with that user's groups, from the host.
+fx_as() { # user program args...
+	local u=$1
+	shift
+	setpriv --reuid "$u" --regid "$(id -g "$u")" --init-groups "$@"
+}
+
+# The same in the background; the program's own PID (setpriv execs it) in
+# AS_PID and LAB_PIDS, so that killing it kills the program, not a subshell.
+fx_as_bg() { # user program args...
+	local u=$1
+	shift
+	setpriv --reuid "$u" --regid "$(id -g "$u")" --init-groups "$@" &
+	AS_PID=$!
+	LAB_PIDS+=("$AS_PID")
+}
+
+# fexyn run as a user against this run's daemon.
+as_user() { # user fexyn-args...
+	local u=$1
+	shift
+	fx_as "$u" "$FEXYN_BIN" --socket "$FX_SOCK" "$@"
+}
+
+# Exit status and output of a command, without stopping the test.
+run() { # command...
+	OUT=$("$@" 2>&1) && RC=0 || RC=$?
+}
+
+# A user cannot be deleted while a process runs as it: the test's own
+# processes (by PID, from LAB_PIDS) that run as one of its users go first.
+fx_users_remove() {
+	local pid u uid
+	for u in "${FX_USERS[@]}"; do
+		uid=$(id -u "$u" 2>/dev/null) || continue
+		for pid in "${LAB_PIDS[@]}"; do
+			if [ "$(stat -c %u "/proc/$pid" 2>/dev/null)" = "$uid" ]; then
+				kill -9 "$pid" 2>/dev/null || true
+				wait "$pid" 2>/dev/null || true # and no "Killed" notice
+			fi
+		done
+	done
+	for u in "${FX_USERS[@]}"; do
+		for _ in $(seq 100); do
+			userdel "$u" 2>/dev/null && break
+			id "$u" >/dev/null 2>&1 || break
+			sleep 0.02
+		done
+	done
+	FX_USERS=()
+	[ -z "$FX_MADE_GROUP" ] || groupdel fexyn 2>/dev/null || true
+	FX_MADE_GROUP=
+}
+
 fx_teardown() {
 	fx_kill9
+	fx_users_remove
 }
 
 # A check that prints what it asserts and fails the test when false.

@@ -17,34 +17,13 @@ source "$here/fexyn-lab.sh"
 CONNFLOOD_BIN=$FEXYN_BUILD/tests/lab/connflood
 USER_NAME=fxt$$
 MEMBER_NAME=fxm$$
-MADE_GROUP=
-lab_on_teardown() {
-	fx_teardown
-	userdel "$USER_NAME" 2>/dev/null || true
-	userdel "$MEMBER_NAME" 2>/dev/null || true
-	[ -z "$MADE_GROUP" ] || groupdel fexyn 2>/dev/null || true
-}
+lab_on_teardown() { fx_teardown; }
 
-# Runs fexyn as a user, with that user's groups, from the host.
-as_user() { # user fexyn-args...
-	local u=$1
-	shift
-	setpriv --reuid "$u" --regid "$(id -g "$u")" --init-groups "$FEXYN_BIN" --socket "$FX_SOCK" "$@"
-}
-
-# Exit status and output of a command, without stopping the test.
-run() { # command...
-	OUT=$("$@" 2>&1) && RC=0 || RC=$?
-}
-
-if ! getent group fexyn >/dev/null; then
-	groupadd --system fexyn
-	MADE_GROUP=1
-fi
-useradd --system --no-create-home --shell /usr/sbin/nologin "$USER_NAME"
-useradd --system --no-create-home --shell /usr/sbin/nologin -G fexyn "$MEMBER_NAME"
-
-fx_lab_bare
+lab_init
+fx_user_add "$USER_NAME"
+fx_user_add "$MEMBER_NAME" --fexyn
+lab_up_bare
+fx_start
 chmod 755 "$LAB_TMP" # the socket lives here; the state directory stays 0700
 fx connect "$LAB_TMP/vpn1.conf" >/dev/null
 
@@ -61,9 +40,8 @@ done
 check_eq "still connected" "$(fx_state)" connected
 
 echo "--- fexyn events, as the unprivileged user"
-as_user "$USER_NAME" events >"$LAB_TMP/events.out" 2>&1 &
-EVENTS_PID=$!
-LAB_PIDS+=("$EVENTS_PID")
+fx_as_bg "$USER_NAME" "$FEXYN_BIN" --socket "$FX_SOCK" events >"$LAB_TMP/events.out" 2>&1
+EVENTS_PID=$AS_PID
 for _ in $(seq 50); do
 	[ -s "$LAB_TMP/events.out" ] && break
 	sleep 0.05
@@ -77,9 +55,8 @@ for _ in $(seq 50); do
 done
 check "a line per change" [ "$(wc -l <"$LAB_TMP/events.out")" -ge 3 ]
 check "the change is in it" grep -q "lan=block" "$LAB_TMP/events.out"
-run as_user "$USER_NAME" events --json &
-JSON_PID=$!
-LAB_PIDS+=("$JSON_PID")
+fx_as_bg "$USER_NAME" "$FEXYN_BIN" --socket "$FX_SOCK" events --json >/dev/null 2>&1
+JSON_PID=$AS_PID
 sleep 0.5
 kill "$JSON_PID" 2>/dev/null || true
 kill "$EVENTS_PID" 2>/dev/null || true
@@ -92,10 +69,8 @@ run as_user "$MEMBER_NAME" lan allow
 echo "--- bounds: 10 MiB without a newline, 1,000 connections"
 big=$(head -c 10485760 /dev/zero | tr '\0' a | ip netns exec "$NS_CLIENT" "$SOCKPIPE_BIN" "$FX_SOCK" 2>&1 || true)
 check "10 MiB without a newline is refused ($big)" grep -q "longer than" <<<"$big"
-setpriv --reuid "$USER_NAME" --regid "$(id -g "$USER_NAME")" --init-groups \
-	"$CONNFLOOD_BIN" "$FX_SOCK" 1000 4 >"$LAB_TMP/flood.out" &
-FLOOD_CONN_PID=$!
-LAB_PIDS+=("$FLOOD_CONN_PID")
+fx_as_bg "$USER_NAME" "$CONNFLOOD_BIN" "$FX_SOCK" 1000 4 >"$LAB_TMP/flood.out"
+FLOOD_CONN_PID=$AS_PID
 for _ in $(seq 100); do
 	[ -s "$LAB_TMP/flood.out" ] && break
 	sleep 0.05

@@ -54,6 +54,17 @@ head -c 4096 /dev/urandom >"$f"
 expect_error "a binary file" "$f" "not a text file"
 expect_error "a file that is not there" "$LAB_TMP/nothing.conf" "$LAB_TMP/nothing.conf"
 
+echo "--- while a tunnel is guarded, a broken config takes nothing away"
+fx_guard_lab >/dev/null
+fx_wait_state connecting # wg0 does not exist here
+out=$(printf 'connect config=%s\n' "$LAB_TMP/nopub.conf" | ip netns exec "$NS_CLIENT" "$SOCKPIPE_BIN" "$FX_SOCK")
+check "fexynd refuses it ($out)" grep -q "nothing changed" <<<"$out"
+fx lan block >/dev/null # the next event: the state machine runs again
+check_eq "still guarded after the next change" "$(fx_state)" connecting
+check "the table is still there" quiet ip netns exec "$NS_CLIENT" nft list table inet fexyn
+fx lan allow >/dev/null
+fx disconnect >/dev/null
+
 check "fexynd still runs" kill -0 "$FEXYND_PID"
 check_eq "fexynd is still disconnected" "$(fx_state)" disconnected
 check "nothing changed in the client" diff -u "$LAB_TMP/before" <(lab_client_snapshot)

@@ -1,16 +1,25 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The control protocol's request and reply framing. */
+/* The control protocol's request and reply framing, and the descriptors
+ * that travel with a request: the CLI's fx_ipc_send against the daemon's
+ * reader (clients.c), over a socketpair. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "clients.h"
 #include "ipc.h"
 
 static struct fx_request req;
@@ -129,6 +138,168 @@ static void request_survives_random_input(void **state)
 	assert_true(refused > 2000);
 }
 
+/* --- descriptors passed with a request ----------------------------------- */
+
+static struct fx_clients table;
+
+static int table_setup(void **state)
+{
+	int epfd = epoll_create1(EPOLL_CLOEXEC);
+
+	(void)state;
+	fx_clients_init(&table, epfd, (gid_t)-1);
+	return epfd < 0 ? -1 : 0;
+}
+
+static int table_teardown(void **state)
+{
+	(void)state;
+	fx_clients_done(&table);
+	return close(table.epfd);
+}
+
+static size_t open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	size_t n = 0;
+
+	assert_non_null(d);
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+/* The daemon's end of a socketpair in the table; the CLI's end in *cli. */
+static struct fx_client *pair(int *cli)
+{
+	int sv[2];
+	struct fx_client *c;
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	c = fx_clients_add(&table, sv[0], 1000, true);
+	assert_non_null(c);
+	*cli = sv[1];
+	return c;
+}
+
+static bool same_file(int a, int b)
+{
+	struct stat sa, sb;
+
+	return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/* Three files opened by the client arrive with the line, open and
+ * close-on-exec in the daemon; handling the request closes them. */
+static void descriptors_arrive_with_the_line(void **state)
+{
+	int files[3], cli;
+	size_t before = open_fds(), line;
+	struct fx_client *c;
+
+	(void)state;
+	files[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	files[1] = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	files[2] = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	c = pair(&cli);
+	assert_int_equal(fx_ipc_send(cli, "connect config=fd:0 config=fd:1", files, 3), 0);
+	assert_int_equal(fx_clients_read(&table, c, &line), 1);
+	assert_int_equal(line, strlen("connect config=fd:0 config=fd:1"));
+	assert_memory_equal(c->in, "connect config=fd:0 config=fd:1\n", line + 1);
+	assert_int_equal(c->n_fds, 3);
+	assert_false(c->fds_refused);
+	for (int i = 0; i < 3; i++) {
+		assert_true(same_file(c->fds[i], files[i]));
+		assert_true(fcntl(c->fds[i], F_GETFD) & FD_CLOEXEC);
+		close(files[i]);
+	}
+	assert_int_equal(fx_clients_answer(&table, c, "ok\n", 3), -ECONNRESET); /* sent, done */
+	close(cli);
+	assert_int_equal(open_fds(), before);
+}
+
+static void the_client_sends_at_most_the_limit(void **state)
+{
+	int fds[FX_IPC_MAX_FDS + 1];
+
+	(void)state;
+	for (int i = 0; i <= FX_IPC_MAX_FDS; i++)
+		fds[i] = 0;
+	assert_int_equal(fx_ipc_send(1, "status", fds, FX_IPC_MAX_FDS + 1), -EINVAL);
+}
+
+/* Sends line with n copies of stdin's descriptor, bypassing the CLI's check. */
+static void send_raw(int fd, const char *line, size_t n)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int) * 32)];
+	} ctl;
+	struct iovec iov = { .iov_base = (char *)line, .iov_len = strlen(line) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+			     .msg_controllen = CMSG_SPACE(sizeof(int) * n) };
+	struct cmsghdr *cm;
+	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	memset(&ctl, 0, sizeof(ctl));
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int) * n);
+	for (size_t i = 0; i < n; i++)
+		memcpy(CMSG_DATA(cm) + i * sizeof(int), &null, sizeof(int));
+	assert_int_equal(sendmsg(fd, &mh, 0), (ssize_t)strlen(line));
+	close(null);
+}
+
+/* More than a request may carry: the kernel truncates (MSG_CTRUNC), and
+ * every descriptor, also the ones that fit, is closed at once. Over
+ * several sends, the ones past the limit are closed too. */
+static void too_many_descriptors_are_refused_and_closed(void **state)
+{
+	size_t before = open_fds(), line;
+	int cli;
+	struct fx_client *c = pair(&cli);
+
+	(void)state;
+	send_raw(cli, "connect\n", 20);
+	assert_int_equal(fx_clients_read(&table, c, &line), 1);
+	assert_true(c->fds_refused);
+	assert_int_equal(c->n_fds, 0);
+	fx_clients_drop(&table, c);
+	close(cli);
+	assert_int_equal(open_fds(), before);
+
+	c = pair(&cli);
+	send_raw(cli, "conn", 6);
+	assert_int_equal(fx_clients_read(&table, c, &line), 0);
+	assert_int_equal(c->n_fds, 6);
+	send_raw(cli, "ect\n", 6);
+	assert_int_equal(fx_clients_read(&table, c, &line), 1);
+	assert_true(c->fds_refused);
+	assert_int_equal(c->n_fds, 0);
+	fx_clients_drop(&table, c);
+	close(cli);
+	assert_int_equal(open_fds(), before);
+}
+
+/* A client that goes away before its line takes its descriptors with it. */
+static void descriptors_of_a_dropped_client_are_closed(void **state)
+{
+	size_t before = open_fds(), line;
+	int cli;
+	struct fx_client *c = pair(&cli);
+
+	(void)state;
+	send_raw(cli, "conn", 2);
+	assert_int_equal(fx_clients_read(&table, c, &line), 0);
+	assert_int_equal(c->n_fds, 2);
+	close(cli);
+	assert_true(fx_clients_read(&table, c, &line) < 0);
+	assert_int_equal(open_fds(), before);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -137,6 +308,12 @@ int main(void)
 		cmocka_unit_test(request_bounds_the_word_count),
 		cmocka_unit_test(reply_split_reads_ok_and_errors),
 		cmocka_unit_test(request_survives_random_input),
+		cmocka_unit_test_setup_teardown(descriptors_arrive_with_the_line, table_setup, table_teardown),
+		cmocka_unit_test(the_client_sends_at_most_the_limit),
+		cmocka_unit_test_setup_teardown(too_many_descriptors_are_refused_and_closed, table_setup,
+						table_teardown),
+		cmocka_unit_test_setup_teardown(descriptors_of_a_dropped_client_are_closed, table_setup,
+						table_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -42,6 +42,7 @@ static void remove_tunnel(const char *state_dir)
 	if (!s || fx_conn_state_load(state_dir, s, &err) <= 0) {
 		if (err.msg[0])
 			fprintf(stderr, "fexyn reset: %s; no tunnel removed\n", err.msg);
+		fx_conn_configs_remove(state_dir, 0);
 		free(s);
 		return;
 	}
@@ -54,6 +55,7 @@ static void remove_tunnel(const char *state_dir)
 	if (s->restore_src_valid_mark)
 		fx_src_valid_mark_set(false);
 	fx_conn_state_remove(state_dir);
+	fx_conn_configs_remove(state_dir, 0); /* fexynd's copies: each holds a private key */
 	printf("removed the tunnel %s\n", s->ifname);
 	free(s);
 }

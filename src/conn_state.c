@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "conn_state.h"
+#include "key.h"
 #include "state.h"
 #include "text.h"
 
@@ -311,4 +312,64 @@ int fx_conn_state_save(const char *dir, const struct fx_conn_saved *s)
 int fx_conn_state_remove(const char *dir)
 {
 	return fx_file_remove(dir, FX_CONN_FILE);
+}
+
+static void config_name(size_t i, char *buf, size_t len)
+{
+	snprintf(buf, len, "config.%zu", i);
+}
+
+int fx_conn_config_save(const char *dir, size_t i, const char *text, size_t len)
+{
+	char name[32], *copy;
+	int r;
+
+	if (memchr(text, '\0', len))
+		return -EINVAL;
+	copy = malloc(len + 1);
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, text, len);
+	copy[len] = '\0';
+	config_name(i, name, sizeof(name));
+	r = fx_file_save(dir, name, copy);
+	fx_wipe(copy, len + 1);
+	free(copy);
+	return r;
+}
+
+int fx_conn_config_load(const char *dir, size_t i, char **text, size_t *len)
+{
+	char path[4096];
+	char *buf = malloc(FX_WG_CONF_MAX_SIZE + 1);
+	int r;
+
+	*text = NULL;
+	if (!buf)
+		return -ENOMEM;
+	snprintf(path, sizeof(path), "%s/config.%zu", dir, i);
+	r = fx_file_read(path, buf, FX_WG_CONF_MAX_SIZE + 1, len);
+	if (r < 0) {
+		fx_wipe(buf, FX_WG_CONF_MAX_SIZE + 1);
+		free(buf);
+		return r;
+	}
+	*text = buf;
+	return 0;
+}
+
+int fx_conn_configs_remove(const char *dir, size_t first)
+{
+	char name[32];
+	int first_err = 0;
+
+	for (size_t i = first; i < FX_MAX_CONFIGS; i++) {
+		int r;
+
+		config_name(i, name, sizeof(name));
+		r = fx_file_remove(dir, name);
+		if (r < 0 && !first_err)
+			first_err = r;
+	}
+	return first_err;
 }

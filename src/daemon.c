@@ -226,8 +226,7 @@ int fx_daemon_init(struct fx_daemon *d, const struct fx_daemon_config *cfg)
 		r = watch(d, d->rtnl_fd);
 	if (r == 0 && d->monitor_fd >= 0)
 		r = watch(d, d->monitor_fd);
-	if (r == 0 && d->conn.timer_fd >= 0)
-		r = watch(d, d->conn.timer_fd);
+	/* The tunnel's timer joined the loop when a resume opened it. */
 	if (r < 0)
 		return fx_log_errno(r, "cannot set up the event loop");
 	log_info("listening on %s, state %s", cfg->socket_path, fx_state_name(d->state));

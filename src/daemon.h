@@ -83,10 +83,11 @@ void fx_daemon_done(struct fx_daemon *d);
 int fx_daemon_enforce(struct fx_daemon *d, bool force);
 int fx_daemon_refresh_link(struct fx_daemon *d);
 
-/* fexyn connect (tunnel.c): parses and resolves every config, then makes
- * the first attempt, the firewall first. Returns 0 or a negative errno with
- * err set, in which case nothing changed. */
-int fx_conn_start(struct fx_daemon *d, const struct fx_conn_saved *want, struct fx_err *err);
+/* fexyn connect (tunnel.c): parses and resolves every config, keeps a copy
+ * of each, then makes the first attempt, the firewall first. Returns 0 or a
+ * negative errno with err set, in which case nothing changed. */
+int fx_conn_start(struct fx_daemon *d, const struct fx_conn_saved *want,
+		  const struct fx_conn_texts *texts, struct fx_err *err);
 /* Undoes what connect set up: routes, rules, the interface, the process. */
 void fx_conn_stop(struct fx_daemon *d);
 /* Resumes a tunnel from the persisted state after a restart. */

@@ -92,7 +92,8 @@ static int check_fits_guard(const char *path, const struct fx_wg_config *cfg, st
 
 /* Parses every config up front: a mistake in the third is reported before
  * anything changes, not when the first two have failed. */
-static int load_configs(struct fx_conn_saved *s, struct fx_wg_config **out, struct fx_err *err)
+static int load_configs(const struct fx_conn_saved *s, const struct fx_conn_texts *t,
+			struct fx_wg_config **out, struct fx_err *err)
 {
 	struct fx_wg_config *cfgs = calloc(s->n_configs, sizeof(*cfgs));
 	int r = 0;
@@ -100,7 +101,7 @@ static int load_configs(struct fx_conn_saved *s, struct fx_wg_config **out, stru
 	if (!cfgs)
 		return -ENOMEM;
 	for (size_t i = 0; r == 0 && i < s->n_configs; i++) {
-		r = fx_wgconf_load(s->paths[i], &cfgs[i], err);
+		r = fx_wgconf_parse(s->paths[i], t->text[i], t->len[i], &cfgs[i], err);
 		if (r == 0)
 			r = check_fits_guard(s->paths[i], &cfgs[i], err);
 	}
@@ -514,14 +515,33 @@ static int check_name(const struct fx_daemon *d, const char *ifname, struct fx_e
 	return claim_name(ifname, err);
 }
 
-int fx_conn_start(struct fx_daemon *d, const struct fx_conn_saved *want, struct fx_err *err)
+/* fexynd's own copies, for a restart; fewer configs than before leave no
+ * stale copy (with its key) behind. */
+static int keep_copies(const struct fx_daemon *d, const struct fx_conn_saved *s,
+		       const struct fx_conn_texts *t, struct fx_err *err)
+{
+	int r = 0;
+
+	for (size_t i = 0; r == 0 && i < s->n_configs; i++)
+		r = fx_conn_config_save(d->cfg.state_dir, i, t->text[i], t->len[i]);
+	if (r == 0)
+		r = fx_conn_configs_remove(d->cfg.state_dir, s->n_configs);
+	if (r < 0)
+		fx_err_set(err, "cannot keep the configs in %s: %s", d->cfg.state_dir, strerror(-r));
+	return r;
+}
+
+int fx_conn_start(struct fx_daemon *d, const struct fx_conn_saved *want,
+		  const struct fx_conn_texts *texts, struct fx_err *err)
 {
 	struct fx_conn_saved s = *want;
 	struct fx_wg_config *cfgs = NULL;
 	int r = check_name(d, s.ifname, err);
 
 	if (r == 0)
-		r = load_configs(&s, &cfgs, err);
+		r = load_configs(&s, texts, &cfgs, err);
+	if (r == 0 && (r = keep_copies(d, &s, texts, err)) < 0)
+		free_configs(&(struct fx_conn){ .cfgs = cfgs, .saved = s });
 
 	if (r == 0 && (r = resolve_endpoints(&s, cfgs, err)) < 0)
 		free_configs(&(struct fx_conn){ .cfgs = cfgs, .saved = s });
@@ -551,12 +571,22 @@ int fx_conn_start(struct fx_daemon *d, const struct fx_conn_saved *want, struct 
 	return 0;
 }
 
+/* What the state directory holds of a tunnel: its record and the configs. */
+static void forget_tunnel(const struct fx_daemon *d)
+{
+	if (fx_conn_state_remove(d->cfg.state_dir) < 0 || fx_conn_configs_remove(d->cfg.state_dir, 0) < 0)
+		log_err("cannot remove the tunnel's record and configs from %s", d->cfg.state_dir);
+}
+
 void fx_conn_stop(struct fx_daemon *d)
 {
 	struct fx_conn *c = &d->conn;
 
-	if (!c->active)
+	if (!c->active) {
+		/* A tunnel that could not resume left its record: it goes now. */
+		forget_tunnel(d);
 		return;
+	}
 	tunnel_down(d);
 	restore_resolver(d);
 	if (c->saved.restore_src_valid_mark)
@@ -565,7 +595,7 @@ void fx_conn_stop(struct fx_daemon *d)
 	free_configs(c);
 	c->active = false;
 	c->last_error[0] = '\0';
-	fx_conn_state_remove(d->cfg.state_dir);
+	forget_tunnel(d);
 	log_info("%s removed", c->saved.ifname);
 }
 
@@ -574,6 +604,29 @@ void fx_conn_stop(struct fx_daemon *d)
  * the interface, routes) is removed and the current config tried afresh.
  * The guard loaded from its own file already holds the firewall closed.
  */
+/* The configs as fexynd kept them: the client's files are never read again. */
+static int load_copies(const struct fx_daemon *d, const struct fx_conn_saved *s,
+		       struct fx_wg_config **cfgs, struct fx_err *err)
+{
+	struct fx_conn_texts t = { 0 };
+	int r = 0;
+
+	for (size_t i = 0; r == 0 && i < s->n_configs; i++) {
+		r = fx_conn_config_load(d->cfg.state_dir, i, &t.text[i], &t.len[i]);
+		if (r < 0)
+			fx_err_set(err, "%s/config.%zu (the copy of %s): %s", d->cfg.state_dir, i,
+				   s->paths[i], strerror(-r));
+	}
+	if (r == 0)
+		r = load_configs(s, &t, cfgs, err);
+	for (size_t i = 0; i < s->n_configs; i++) {
+		if (t.text[i])
+			fx_wipe(t.text[i], FX_WG_CONF_MAX_SIZE + 1);
+		free(t.text[i]);
+	}
+	return r;
+}
+
 void fx_conn_resume(struct fx_daemon *d)
 {
 	struct fx_conn_saved s;
@@ -586,7 +639,7 @@ void fx_conn_resume(struct fx_daemon *d)
 		return;
 	}
 	if (r > 0)
-		r = load_configs(&s, &d->conn.cfgs, &err);
+		r = load_copies(d, &s, &d->conn.cfgs, &err);
 	if (r == 0)
 		r = resolve_endpoints(&s, d->conn.cfgs, &err);
 	if (r < 0) {
@@ -594,6 +647,11 @@ void fx_conn_resume(struct fx_daemon *d)
 		snprintf(d->block_reason, sizeof(d->block_reason), "cannot resume the tunnel: %s",
 			 err.msg);
 		log_err("%s; blocking until `fexyn disconnect`", d->block_reason);
+		/* What was made still goes: the record says exactly what. */
+		if (s.n_configs) {
+			d->conn.saved = s;
+			tunnel_down(d);
+		}
 		return;
 	}
 	d->conn.saved = s;

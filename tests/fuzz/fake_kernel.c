@@ -101,10 +101,12 @@ void fx_conn_init(struct fx_conn *c)
 
 /* As the real one: configs first (here: failing on demand, with nothing
  * changed), then the guard of the tunnel and the firewall for it. */
-int fx_conn_start(struct fx_daemon *d, const struct fx_conn_saved *want, struct fx_err *err)
+int fx_conn_start(struct fx_daemon *d, const struct fx_conn_saved *want,
+		  const struct fx_conn_texts *texts, struct fx_err *err)
 {
 	struct fx_guard g = { 0 };
 
+	(void)texts;
 	if (fake.connect_fails)
 		return fx_err_set(err, "%s: cannot read the config (fake)", want->paths[0]), -ENOENT;
 	if (fx_guard_set(&g, "tunnel", want->ifname, err) < 0 ||

@@ -75,6 +75,25 @@ FEXYN_TEST_SECRET=from-fexynd fx_start
 umask 022
 lab_client_snapshot >"$LAB_TMP/before"
 
+echo "--- a config the member cannot read: fexynd does not read it for them"
+cp "$LAB_TMP/vpn1.conf" "$LAB_TMP/root-only.conf"
+chmod 600 "$LAB_TMP/root-only.conf"
+run as_member connect --no-wait "$LAB_TMP/root-only.conf"
+echo "  $OUT"
+check "refused (exit $RC)" [ "$RC" -eq 1 ]
+check "because the member cannot open it" grep -q "root-only.conf: Permission denied" <<<"$OUT"
+check_eq "nothing changed" "$(fx_state)" disconnected
+run as_member connect --no-wait "$LAB_TMP/vpn1.conf"
+check "the member may connect with a config of their own ($OUT)" [ "$RC" -eq 0 ]
+fx disconnect >/dev/null
+cp "$LAB_TMP/vpn1.conf" "$LAB_TMP/my vpn.conf"
+fx connect "$LAB_TMP/my vpn.conf" >/dev/null
+check_eq "root may; a path with a space is fine" "$(fx status --json | jq -r .config)" "$LAB_TMP/my vpn.conf"
+check "fexynd keeps its own copy, for root only" \
+	[ "$(stat -c %a "$FX_STATE/config.0")" = 600 ]
+fx disconnect >/dev/null
+check "disconnect removes the copy" not test -e "$FX_STATE/config.0"
+
 echo "--- a member names the client's own eth0"
 eth0_before=$(ip -n "$NS_CLIENT" -o addr show dev eth0)
 run as_member connect --no-wait --interface eth0 "$LAB_TMP/vpn1.conf"

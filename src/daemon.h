@@ -81,6 +81,10 @@ void fx_daemon_done(struct fx_daemon *d);
 /* Moves to the state the inputs call for and makes the firewall match. With
  * force, re-applies even when the state is unchanged (tampering, new guard). */
 int fx_daemon_enforce(struct fx_daemon *d, bool force);
+/* What the policy compiler is given for state: the settings, the guard and
+ * the addresses the guarded link holds. */
+void fx_daemon_policy_input(const struct fx_daemon *d, enum fx_state state,
+			    struct fx_policy_input *in);
 int fx_daemon_refresh_link(struct fx_daemon *d);
 
 /* fexyn connect (tunnel.c): parses and resolves every config, keeps a copy

@@ -709,3 +709,55 @@ int fx_policy_compile(const struct fx_policy_input *in, struct fx_ruleset *out)
 	add_postrouting(&b, in->guard, guarded, tunnel_up, in->settings.allow_lan);
 	return b.overflow ? -E2BIG : 0;
 }
+
+static bool endpoint_equal(const struct fx_endpoint *a, const struct fx_endpoint *b)
+{
+	return fx_addr_equal(&a->addr, &b->addr) && a->port == b->port && a->proto == b->proto;
+}
+
+static bool set_equal(enum fx_set_id id, const struct fx_set *a, const struct fx_set *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++) {
+		bool same = fx_set_is_endpoints(id) ? endpoint_equal(&a->endpoints[i], &b->endpoints[i])
+			    : fx_set_is_interval(id) ? fx_addr_equal(&a->ranges[i].lo, &b->ranges[i].lo) &&
+							     fx_addr_equal(&a->ranges[i].hi, &b->ranges[i].hi)
+			    : fx_addr_equal(&a->addrs[i], &b->addrs[i]);
+
+		if (!same)
+			return false;
+	}
+	return true;
+}
+
+static bool text_equal(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static bool rule_equal(const struct fx_rule *a, const struct fx_rule *b)
+{
+	return a->chain == b->chain && a->nfproto == b->nfproto && strcmp(a->iif, b->iif) == 0 &&
+	       strcmp(a->oif, b->oif) == 0 && a->iif_not == b->iif_not && a->oif_not == b->oif_not &&
+	       a->match_mark == b->match_mark && a->mark == b->mark && a->l4proto == b->l4proto &&
+	       a->sport == b->sport && a->dport == b->dport && a->match_icmp_type == b->match_icmp_type &&
+	       a->icmp_lo == b->icmp_lo && a->icmp_hi == b->icmp_hi &&
+	       text_equal(a->saddr_net, b->saddr_net) && text_equal(a->daddr_net, b->daddr_net) &&
+	       a->hop_limit_255 == b->hop_limit_255 && a->ct_established == b->ct_established &&
+	       a->daddr_set == b->daddr_set && a->saddr_set == b->saddr_set &&
+	       a->nd_target_set == b->nd_target_set && a->verdict == b->verdict;
+}
+
+bool fx_ruleset_equal(const struct fx_ruleset *a, const struct fx_ruleset *b)
+{
+	if (a->present != b->present || a->n_rules != b->n_rules)
+		return false;
+	for (enum fx_set_id id = 0; id < FX_SET_COUNT; id++)
+		if (!set_equal(id, &a->sets[id], &b->sets[id]))
+			return false;
+	for (size_t i = 0; i < a->n_rules; i++)
+		if (!rule_equal(&a->rules[i], &b->rules[i]))
+			return false;
+	return true;
+}

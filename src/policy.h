@@ -119,6 +119,9 @@ struct fx_policy_input {
 /* Fills out completely. Returns 0, or -E2BIG if the policy does not fit. */
 int fx_policy_compile(const struct fx_policy_input *in, struct fx_ruleset *out);
 
+/* Whether two rulesets hold the same sets and rules (a rule's reason aside). */
+bool fx_ruleset_equal(const struct fx_ruleset *a, const struct fx_ruleset *b);
+
 /*
  * Whether a tunnel route (an AllowedIPs prefix) takes anything out of the
  * LAN allowance: it must overlap a LAN range without covering it whole. A

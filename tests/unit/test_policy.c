@@ -266,20 +266,27 @@ static void loopback_dhcp_and_ndp_always_work(void **state)
 					 .sport = 68, .dport = 67, .saddr = "0.0.0.0",
 					 .daddr = "255.255.255.255" };
 		struct test_pkt ns = { .chain = FX_CHAIN_OUTPUT, .oif = "eth0", .l4proto = IPPROTO_ICMPV6,
-				       .icmp_type = 135, .saddr = "fe80::2", .daddr = "ff02::1:ff00:1" };
+				       .icmp_type = 135, .hop_limit = 255, .saddr = "fe80::2",
+				       .daddr = "ff02::1:ff00:1" };
 		struct test_pkt echo6 = ns;
-		struct test_pkt dhcp_out = dhcp, ns_out = ns;
+		struct test_pkt dhcp_out = dhcp, ns_out = ns, na = ns;
 
 		echo6.icmp_type = 128;
+		/* An advert answers a router that solicited from its global address. */
+		na.icmp_type = 136;
+		na.daddr = "2001:db8:77::1";
 		f->in.settings.allow_lan = false;
 		compile(f, states[i]);
 		assert_int_equal(test_eval(&f->rs, &lo), FX_ACCEPT);
 		assert_int_equal(test_eval(&f->rs, &dhcp), FX_ACCEPT);
 		assert_int_equal(test_eval(&f->rs, &ns), FX_ACCEPT);
 		assert_int_equal(test_eval(&f->rs, &echo6), FX_REJECT);
-		/* The same ports and types aimed at the internet open nothing. */
+		assert_int_equal(test_eval(&f->rs, &na), FX_ACCEPT);
+		/* The same ports aimed at the internet open nothing; neighbour
+		 * discovery that could be routed (hop limit below 255) neither. */
 		dhcp_out.daddr = WEB;
 		ns_out.daddr = "2001:db8::1";
+		ns_out.hop_limit = 64;
 		assert_int_equal(test_eval(&f->rs, &dhcp_out), FX_REJECT);
 		assert_int_equal(test_eval(&f->rs, &ns_out), FX_REJECT);
 		/* And where they really leave, again. */

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Rewrites the generated parts of the documentation from the code:
-# docs/security.md's per-state allow-list (tools/policy-doc). The tests only
-# check that they agree (tests/doc/test-security-doc.sh); they never write.
+# Rewrites the generated parts of the documentation: docs/security.md's
+# per-state allow-list, from the code (tools/policy-doc), and, when a test
+# run left its lab logs in build/, the README's table of leak scenarios
+# (tests/lab/leak-table.sh). The tests only check; they never write.
 #   scripts/gen-docs.sh [BUILD_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,3 +19,7 @@ awk -v gen="$generated" '
 ' "$doc" >"$doc.new"
 mv "$doc.new" "$doc"
 echo "gen-docs: $doc rewritten"
+if ls "$build"/lab-test-leak-*.log >/dev/null 2>&1; then
+	tests/lab/leak-table.sh --readme README.md >/dev/null
+	echo "gen-docs: README.md's leak table rewritten from $build/lab-*.log"
+fi

@@ -97,9 +97,10 @@ static int add_config(char *request, size_t len, const char *path, int *fd)
 	struct fx_err err = { 0 };
 	char abs[PATH_MAX], word[FX_CONF_PATH_MAX * 3];
 	size_t n = 0;
-	char *text;
+	char *text = NULL;
 	int r;
 
+	*fd = -1;
 	if (!cfg)
 		return fprintf(stderr, "fexyn connect: out of memory\n"), FX_EXIT_FAIL;
 	/* O_NONBLOCK: a FIFO does not hang us before the regular-file check. */

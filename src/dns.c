@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,8 +54,9 @@ static int keep_meta(const char *state_dir, const struct stat *st)
 /* The kept mode and owner; the default when none were kept or they are damaged. */
 static void kept_meta(const char *state_dir, struct fx_file_meta *meta)
 {
-	char path[PATH_MAX], text[64];
-	unsigned mode, uid, gid;
+	char path[PATH_MAX], text[64], *end;
+	unsigned long v[3];
+	const char *p = text;
 	size_t len = 0;
 
 	*meta = default_meta;
@@ -62,11 +64,18 @@ static void kept_meta(const char *state_dir, struct fx_file_meta *meta)
 	if (fx_file_read(path, text, sizeof(text) - 1, &len) < 0)
 		return;
 	text[len] = '\0';
-	if (sscanf(text, "%o %u %u", &mode, &uid, &gid) == 3 && mode <= 07777) {
-		meta->mode = (mode_t)mode;
-		meta->uid = (uid_t)uid;
-		meta->gid = (gid_t)gid;
+	/* "MODE UID GID\n", the mode in octal */
+	for (int i = 0; i < 3; i++, p = end) {
+		errno = 0;
+		v[i] = strtoul(p, &end, i == 0 ? 8 : 10);
+		if (errno || end == p || (*end != ' ' && *end != '\n'))
+			return;
 	}
+	if (v[0] > 07777 || v[1] > UINT32_MAX || v[2] > UINT32_MAX)
+		return;
+	meta->mode = (mode_t)v[0];
+	meta->uid = (uid_t)v[1];
+	meta->gid = (gid_t)v[2];
 }
 
 /* Keeps what resolv_conf is now — its text, or where it links — once. */

@@ -95,9 +95,12 @@ static int check_fits_guard(const char *path, const struct fx_wg_config *cfg, st
 static int load_configs(const struct fx_conn_saved *s, const struct fx_conn_texts *t,
 			struct fx_wg_config **out, struct fx_err *err)
 {
-	struct fx_wg_config *cfgs = calloc(s->n_configs, sizeof(*cfgs));
+	struct fx_wg_config *cfgs;
 	int r = 0;
 
+	if (s->n_configs == 0)
+		return fx_err_set(err, "no config");
+	cfgs = calloc(s->n_configs, sizeof(*cfgs));
 	if (!cfgs)
 		return -ENOMEM;
 	for (size_t i = 0; r == 0 && i < s->n_configs; i++) {

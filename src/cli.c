@@ -11,9 +11,15 @@
 
 int fx_cli_call(const struct fx_cli *cli, const char *request, char **reply, char **body)
 {
+	return fx_cli_call_fds(cli, request, NULL, 0, reply, body);
+}
+
+int fx_cli_call_fds(const struct fx_cli *cli, const char *request, const int *fds, size_t n_fds,
+		    char **reply, char **body)
+{
 	struct fx_err err = { 0 };
 	size_t len;
-	int r = fx_ipc_call(cli->socket_path, request, reply, &len);
+	int r = fx_ipc_call_fds(cli->socket_path, request, fds, n_fds, reply, &len);
 
 	if (r < 0) {
 		fprintf(stderr, "fexyn: cannot reach fexynd at %s: %s%s\n", cli->socket_path,

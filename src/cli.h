@@ -2,6 +2,7 @@
 #pragma once
 /* The fexyn command line: shared pieces of the verbs. */
 #include <stdbool.h>
+#include <stddef.h>
 
 /* Exit codes: done, refused or failed, usage error. */
 enum { FX_EXIT_OK = 0, FX_EXIT_FAIL = 1, FX_EXIT_USAGE = 2 };
@@ -13,6 +14,9 @@ struct fx_cli {
 /* Sends request, prints any error to stderr, and on success hands back the
  * reply body (malloc'd, in *reply; free it). Returns an exit code. */
 int fx_cli_call(const struct fx_cli *cli, const char *request, char **reply, char **body);
+/* The same, with open files passed along (fexyn connect's configs). */
+int fx_cli_call_fds(const struct fx_cli *cli, const char *request, const int *fds, size_t n_fds,
+		    char **reply, char **body);
 
 int fx_cli_usage_error(const char *verb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -4,12 +4,15 @@
  *               [--wait SECONDS | --no-wait] CONFIG [CONFIG ...]
  *
  * Brings up a WireGuard tunnel from wg-quick files, the firewall first.
- * Each file is read and checked here first, so a mistake is reported with
- * its file, line and key before the daemon is asked for anything; then the
- * daemon reads them again itself, as root. With several configs, fexynd
- * moves round-robin to the next when a server stops answering.
+ * Each file is opened here, with the caller's own rights, and checked, so a
+ * mistake is reported with its file, line and key before the daemon is
+ * asked for anything; then the open file itself goes to fexynd, which
+ * never opens a path for a client (a config the caller cannot read is one
+ * fexynd will not read for it). With several configs, fexynd moves
+ * round-robin to the next when a server stops answering.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <poll.h>
@@ -85,31 +88,42 @@ static int parse(int argc, char **argv, struct connect_args *a)
 	return FX_EXIT_OK;
 }
 
-/* The request names files by absolute path, one word each. */
-static int add_config(char *request, size_t len, const char *path)
+/* Opens and checks path, and names it in the request by its absolute path
+ * (encoded: a word of the protocol has no spaces); the open file is what
+ * fexynd reads. */
+static int add_config(char *request, size_t len, const char *path, int *fd)
 {
 	struct fx_wg_config *cfg = malloc(sizeof(*cfg));
 	struct fx_err err = { 0 };
-	char abs[PATH_MAX];
+	char abs[PATH_MAX], word[FX_CONF_PATH_MAX * 3];
+	size_t n = 0;
+	char *text = NULL;
 	int r;
 
+	*fd = -1;
 	if (!cfg)
 		return fprintf(stderr, "fexyn connect: out of memory\n"), FX_EXIT_FAIL;
-	r = fx_wgconf_load(path, cfg, &err);
+	/* O_NONBLOCK: a FIFO does not hang us before the regular-file check. */
+	*fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	r = *fd < 0 ? -errno : fx_wgconf_read_fd(*fd, path, &text, &n, &err);
+	if (*fd < 0)
+		fx_err_set(&err, "%s: %s", path, strerror(-r));
+	if (r == 0) {
+		r = fx_wgconf_parse(path, text, n, cfg, &err);
+		fx_wipe(text, FX_WG_CONF_MAX_SIZE + 1);
+		free(text);
+	}
 	fx_wgconf_wipe(cfg);
 	free(cfg);
 	if (r < 0)
 		return fprintf(stderr, "fexyn connect: %s\n", err.msg), FX_EXIT_FAIL;
 	if (!realpath(path, abs))
 		return fprintf(stderr, "fexyn connect: %s: %s\n", path, strerror(errno)), FX_EXIT_FAIL;
-	for (const char *p = abs; *p; p++)
-		if (*p <= ' ' || *p > '~')
-			return fprintf(stderr, "fexyn connect: %s: the path may not contain spaces or "
-					       "control characters\n", abs), FX_EXIT_FAIL;
-	if (strlen(abs) >= FX_CONF_PATH_MAX || strlen(request) + strlen(abs) + 9 >= len)
+	if (strlen(abs) >= FX_CONF_PATH_MAX || fx_ipc_encode(abs, word, sizeof(word)) < 0 ||
+	    strlen(request) + strlen(word) + 9 >= len)
 		return fprintf(stderr, "fexyn connect: %s: path too long\n", abs), FX_EXIT_FAIL;
 	strcat(request, " config=");
-	strcat(request, abs);
+	strcat(request, word);
 	return FX_EXIT_OK;
 }
 
@@ -218,6 +232,8 @@ int cmd_connect(const struct fx_cli *cli, int argc, char **argv)
 {
 	struct connect_args a = { 0 };
 	char request[FX_IPC_MAX_LINE] = "connect";
+	int fds[FX_MAX_CONFIGS];
+	size_t n_fds = 0;
 	char *reply, *body;
 	int r = parse(argc, argv, &a);
 
@@ -229,12 +245,13 @@ int cmd_connect(const struct fx_cli *cli, int argc, char **argv)
 	if (a.backend)
 		snprintf(request + strlen(request), sizeof(request) - strlen(request), " backend=%s",
 			 a.backend);
-	for (int i = a.first_config; i < argc; i++) {
-		r = add_config(request, sizeof(request), argv[i]);
-		if (r != FX_EXIT_OK)
-			return r;
-	}
-	r = fx_cli_call(cli, request, &reply, &body);
+	for (int i = a.first_config; r == FX_EXIT_OK && i < argc; i++)
+		r = add_config(request, sizeof(request), argv[i], &fds[n_fds++]);
+	if (r == FX_EXIT_OK)
+		r = fx_cli_call_fds(cli, request, fds, n_fds, &reply, &body);
+	for (size_t i = 0; i < n_fds; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
 	if (r != FX_EXIT_OK)
 		return r;
 	if (a.wait_s == 0)

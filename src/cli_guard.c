@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fexyn guard --tunnel IFACE --endpoint ADDR:PORT[/udp|/tcp] ... : the kill
- * switch for a tunnel something else manages. Arguments are checked here
+ * switch for a tunnel something else manages. --address names the tunnel's
+ * own addresses (fexynd also reads them off the link), --route the private
+ * prefixes it carries: neither may be reached around the tunnel. Arguments are checked here
  * with the daemon's own parsers, so mistakes are usage errors that name
  * the option, and the request carries only canonical text.
  */
@@ -21,6 +23,8 @@ static int parse(int argc, char **argv, struct fx_guard *g)
 		{ "endpoint", required_argument, NULL, 'e' },
 		{ "fwmark", required_argument, NULL, 'm' },
 		{ "dns", required_argument, NULL, 'n' },
+		{ "address", required_argument, NULL, 'a' },
+		{ "route", required_argument, NULL, 'r' },
 		{ "json", no_argument, NULL, 'j' },
 		{ 0 },
 	};
@@ -30,7 +34,8 @@ static int parse(int argc, char **argv, struct fx_guard *g)
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		const char *key = c == 't' ? "tunnel" : c == 'e' ? "endpoint" : c == 'm' ? "fwmark" : "dns";
+		const char *key = c == 't' ? "tunnel" : c == 'e' ? "endpoint" : c == 'm' ? "fwmark"
+				: c == 'a' ? "address" : c == 'r' ? "route" : "dns";
 
 		if (c == 'j')
 			continue;

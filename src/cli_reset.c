@@ -25,38 +25,39 @@
 #define DEFAULT_STATE_DIR "/var/lib/fexyn"
 
 /*
- * The tunnel fexyn connect left: its process, interface, routes and rules.
- * The rules are rebuilt from the config named in the state; if that is gone
- * or unreadable, the interface still goes, which empties the routes.
+ * The tunnel fexyn connect left: its process, interface, routes and rules,
+ * exactly as the saved state recorded them when they were made (the config
+ * file may have changed or gone since), and the link only if it is still
+ * the one fexynd made.
  */
 static void remove_tunnel(const char *state_dir)
 {
-	struct fx_conn_saved s;
-	struct fx_wg_config *cfg = malloc(sizeof(*cfg));
-	struct fx_route_plan *plan = malloc(sizeof(*plan));
+	struct fx_conn_saved *s = malloc(sizeof(*s));
 	struct fx_err err = { 0 };
+	int r;
 
 	if (fx_dns_restore(state_dir) < 0 || fx_resolved_restore(state_dir) < 0)
 		fprintf(stderr, "fexyn reset: cannot restore the resolver configuration kept in %s\n",
 			state_dir);
-	if (!cfg || !plan || fx_conn_state_load(state_dir, &s, &err) <= 0)
-		goto out;
-	if (fx_wgconf_load(s.paths[s.current], cfg, &err) == 0 &&
-	    fx_route_plan_build(cfg, fx_route_fwmark(cfg), fx_route_fwmark(cfg), plan) == 0)
-		fx_route_plan_undo(plan);
-	else
-		fprintf(stderr, "fexyn reset: %s; removing %s without its rules\n", err.msg, s.ifname);
-	fx_wg_uapi_stop(s.wg_pid);
-	fx_link_delete(s.ifname);
-	if (s.restore_src_valid_mark)
+	if (!s || fx_conn_state_load(state_dir, s, &err) <= 0) {
+		if (err.msg[0])
+			fprintf(stderr, "fexyn reset: %s; no tunnel removed\n", err.msg);
+		fx_conn_configs_remove(state_dir, 0);
+		free(s);
+		return;
+	}
+	if (fx_route_plan_undo(&s->plan) < 0)
+		fprintf(stderr, "fexyn reset: a route or rule of %s could not be removed\n", s->ifname);
+	fx_wg_uapi_stop(s->wg_pid, s->ifname);
+	r = s->link_index ? fx_link_delete_owned(s->ifname, s->link_index, s->link_kind) : 0;
+	if (r == -EPERM)
+		fprintf(stderr, "fexyn reset: %s is not the link fexynd made: left alone\n", s->ifname);
+	if (s->restore_src_valid_mark)
 		fx_src_valid_mark_set(false);
 	fx_conn_state_remove(state_dir);
-	printf("removed the tunnel %s\n", s.ifname);
-out:
-	if (cfg)
-		fx_wgconf_wipe(cfg);
-	free(cfg);
-	free(plan);
+	fx_conn_configs_remove(state_dir, 0); /* fexynd's copies: each holds a private key */
+	printf("removed the tunnel %s\n", s->ifname);
+	free(s);
 }
 
 /* Lockdown goes off, or the next fexynd would block again at once; a

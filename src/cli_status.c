@@ -10,7 +10,12 @@
 
 static bool is_list_key(const char *key)
 {
-	return strcmp(key, "endpoint") == 0 || strcmp(key, "dns") == 0;
+	static const char *const lists[] = { "endpoint", "dns", "address", "link_address", "route" };
+
+	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
+		if (strcmp(key, lists[i]) == 0)
+			return true;
+	return false;
 }
 
 static bool is_number_key(const char *key)

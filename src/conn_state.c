@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "conn_state.h"
+#include "key.h"
 #include "state.h"
 #include "text.h"
 
@@ -9,6 +10,7 @@
 #include <string.h>
 
 #define CONN_VERSION "1"
+#define FAMILY_NAME(f) ((f) == AF_INET6 ? "inet6" : "inet")
 #define CONN_MAX_SIZE (64 * 1024)
 
 static const char *const backend_names[] = {
@@ -33,6 +35,29 @@ int fx_backend_parse(const char *s, enum fx_backend *out)
 	return -EINVAL;
 }
 
+/* rule=FAMILY PRIORITY TABLE NOT_FWMARK FWMARK SUPPRESS_PREFIXLEN0
+ * route=PREFIX TABLE BLACKHOLE
+ * src_valid_mark=1 */
+static void format_plan(struct fx_text *o, const struct fx_route_plan *p)
+{
+	char addr[INET6_ADDRSTRLEN];
+
+	for (size_t i = 0; i < p->n_rules; i++) {
+		const struct fx_rule_spec *r = &p->rules[i];
+
+		fx_text_add(o, "rule=%s %u %u %d %u %d\n", FAMILY_NAME(r->family), r->priority, r->table,
+			    r->not_fwmark, r->fwmark, r->suppress_prefixlen0);
+	}
+	for (size_t i = 0; i < p->n_routes; i++) {
+		const struct fx_route_spec *rt = &p->routes[i];
+
+		fx_addr_format(&rt->dst.addr, addr, sizeof(addr));
+		fx_text_add(o, "route=%s/%u %u %d\n", addr, rt->dst.len, rt->table, rt->blackhole);
+	}
+	if (p->src_valid_mark)
+		fx_text_add(o, "src_valid_mark=1\n");
+}
+
 int fx_conn_state_format(const struct fx_conn_saved *s, char *buf, size_t len)
 {
 	struct fx_text o = { .buf = buf, .len = len };
@@ -45,6 +70,9 @@ int fx_conn_state_format(const struct fx_conn_saved *s, char *buf, size_t len)
 	      "restore_src_valid_mark=%d\n",
 	  s->ifname, fx_backend_name(s->backend), s->current, (int)s->wg_pid,
 	  s->restore_src_valid_mark);
+	if (s->link_index > 0)
+		fx_text_add(&o, "link=%d %s\n", s->link_index, s->link_kind);
+	format_plan(&o, &s->plan);
 	for (size_t c = 0; c < s->n_configs; c++) {
 		fx_text_add(&o, "config=%s\n", s->paths[c]);
 		for (size_t p = 0; p < FX_WG_MAX_PEERS; p++) {
@@ -88,9 +116,106 @@ static int parse_resolved(char *v, struct fx_conn_saved *s, struct fx_err *err)
 	return 0;
 }
 
+static int parse_family(const char *v, int *family)
+{
+	if (strcmp(v, "inet") == 0)
+		*family = AF_INET;
+	else if (strcmp(v, "inet6") == 0)
+		*family = AF_INET6;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static int parse_u32(const char *v, uint32_t *out)
+{
+	size_t n;
+
+	if (parse_index(v, (size_t)UINT32_MAX + 1, &n) < 0)
+		return -EINVAL;
+	*out = (uint32_t)n;
+	return 0;
+}
+
+static int parse_flag(const char *v, bool *out)
+{
+	size_t n;
+
+	if (parse_index(v, 2, &n) < 0)
+		return -EINVAL;
+	*out = n;
+	return 0;
+}
+
+/* Splits v at single spaces into exactly n words. */
+static int words(char *v, char **w, size_t n)
+{
+	char *save = NULL;
+	size_t i = 0;
+
+	for (char *t = strtok_r(v, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+		if (i == n)
+			return -EINVAL;
+		w[i++] = t;
+	}
+	return i == n ? 0 : -EINVAL;
+}
+
+static int parse_rule(char *v, struct fx_route_plan *p, struct fx_err *err)
+{
+	struct fx_rule_spec r = { 0 };
+	char *w[6];
+
+	if (p->n_rules == sizeof(p->rules) / sizeof(p->rules[0]))
+		return fx_err_set(err, "too many rules");
+	if (words(v, w, 6) < 0 || parse_family(w[0], &r.family) < 0 || parse_u32(w[1], &r.priority) < 0 ||
+	    parse_u32(w[2], &r.table) < 0 || parse_flag(w[3], &r.not_fwmark) < 0 ||
+	    parse_u32(w[4], &r.fwmark) < 0 || parse_flag(w[5], &r.suppress_prefixlen0) < 0)
+		return fx_err_set(err, "expected FAMILY PRIORITY TABLE NOT_FWMARK FWMARK SUPPRESS");
+	p->rules[p->n_rules++] = r;
+	return 0;
+}
+
+static int parse_route(char *v, struct fx_route_plan *p, struct fx_err *err)
+{
+	struct fx_route_spec rt = { 0 };
+	char *w[3];
+
+	if (p->n_routes == FX_MAX_PLAN_ROUTES)
+		return fx_err_set(err, "too many routes");
+	if (words(v, w, 3) < 0 || fx_prefix_parse(w[0], &rt.dst, NULL) < 0 || parse_u32(w[1], &rt.table) < 0 ||
+	    parse_flag(w[2], &rt.blackhole) < 0)
+		return fx_err_set(err, "expected PREFIX TABLE BLACKHOLE");
+	p->routes[p->n_routes++] = rt;
+	return 0;
+}
+
+/* link=INDEX KIND: the link fexynd made. */
+static int parse_link(char *v, struct fx_conn_saved *s, struct fx_err *err)
+{
+	char *w[2];
+	size_t index;
+
+	if (words(v, w, 2) < 0 || parse_index(w[0], (size_t)INT32_MAX + 1, &index) < 0 || index == 0 ||
+	    strlen(w[1]) >= sizeof(s->link_kind))
+		return fx_err_set(err, "expected INDEX KIND");
+	s->link_index = (int)index;
+	strcpy(s->link_kind, w[1]);
+	return 0;
+}
+
 static int parse_kv(const char *key, char *v, struct fx_conn_saved *s, struct fx_err *err)
 {
 	size_t n;
+
+	if (strcmp(key, "rule") == 0)
+		return parse_rule(v, &s->plan, err);
+	if (strcmp(key, "route") == 0)
+		return parse_route(v, &s->plan, err);
+	if (strcmp(key, "src_valid_mark") == 0)
+		return parse_flag(v, &s->plan.src_valid_mark) < 0 ? fx_err_set(err, "expected 0 or 1") : 0;
+	if (strcmp(key, "link") == 0)
+		return parse_link(v, s, err);
 
 	if (strcmp(key, "interface") == 0)
 		return fx_ifname_check(v, err) < 0 ? -EINVAL
@@ -187,4 +312,64 @@ int fx_conn_state_save(const char *dir, const struct fx_conn_saved *s)
 int fx_conn_state_remove(const char *dir)
 {
 	return fx_file_remove(dir, FX_CONN_FILE);
+}
+
+static void config_name(size_t i, char *buf, size_t len)
+{
+	snprintf(buf, len, "config.%zu", i);
+}
+
+int fx_conn_config_save(const char *dir, size_t i, const char *text, size_t len)
+{
+	char name[32], *copy;
+	int r;
+
+	if (memchr(text, '\0', len))
+		return -EINVAL;
+	copy = malloc(len + 1);
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, text, len);
+	copy[len] = '\0';
+	config_name(i, name, sizeof(name));
+	r = fx_file_save(dir, name, copy);
+	fx_wipe(copy, len + 1);
+	free(copy);
+	return r;
+}
+
+int fx_conn_config_load(const char *dir, size_t i, char **text, size_t *len)
+{
+	char path[4096];
+	char *buf = malloc(FX_WG_CONF_MAX_SIZE + 1);
+	int r;
+
+	*text = NULL;
+	if (!buf)
+		return -ENOMEM;
+	snprintf(path, sizeof(path), "%s/config.%zu", dir, i);
+	r = fx_file_read(path, buf, FX_WG_CONF_MAX_SIZE + 1, len);
+	if (r < 0) {
+		fx_wipe(buf, FX_WG_CONF_MAX_SIZE + 1);
+		free(buf);
+		return r;
+	}
+	*text = buf;
+	return 0;
+}
+
+int fx_conn_configs_remove(const char *dir, size_t first)
+{
+	char name[32];
+	int first_err = 0;
+
+	for (size_t i = first; i < FX_MAX_CONFIGS; i++) {
+		int r;
+
+		config_name(i, name, sizeof(name));
+		r = fx_file_remove(dir, name);
+		if (r < 0 && !first_err)
+			first_err = r;
+	}
+	return first_err;
 }

@@ -12,6 +12,8 @@
 
 #include "addr.h"
 #include "err.h"
+#include "route.h"
+#include "rtnl.h"
 #include "wgconf.h"
 
 #define FX_CONN_FILE "connect"
@@ -24,6 +26,8 @@ struct fx_conn_saved {
 	char ifname[IFNAMSIZ];
 	enum fx_backend backend;
 	size_t n_configs;
+	/* What each config is called in messages and status: the path the
+	 * client named. fexynd never opens it; it keeps copies of its own. */
 	char paths[FX_MAX_CONFIGS][FX_CONF_PATH_MAX];
 	/* resolved[c][p]: config c's peer p, when it has an endpoint */
 	bool has_resolved[FX_MAX_CONFIGS][FX_WG_MAX_PEERS];
@@ -31,6 +35,20 @@ struct fx_conn_saved {
 	size_t current;
 	pid_t wg_pid;           /* wireguard-go, 0 if none */
 	bool restore_src_valid_mark; /* connect turned it on: disconnect turns it off */
+	/* The link fexynd made for the current attempt: only a link with this
+	 * index and kind is ever configured or deleted (0: none made). */
+	int link_index;
+	char link_kind[FX_LINK_KIND_MAX];
+	/* The routes and rules installed for it, written before they are:
+	 * undone exactly, whatever the config file says by then. */
+	struct fx_route_plan plan;
+};
+
+/* The configs of a connect: each one's text, read from the file the client
+ * passed, or from fexynd's own copy after a restart. */
+struct fx_conn_texts {
+	char *text[FX_MAX_CONFIGS];
+	size_t len[FX_MAX_CONFIGS];
 };
 
 const char *fx_backend_name(enum fx_backend b);
@@ -38,6 +56,17 @@ int fx_backend_parse(const char *s, enum fx_backend *out);
 
 int fx_conn_state_format(const struct fx_conn_saved *s, char *buf, size_t len);
 int fx_conn_state_parse(const char *text, size_t len, struct fx_conn_saved *s, struct fx_err *err);
+
+/*
+ * fexynd's own copy of each config (config.N in the state directory, mode
+ * 0600: each holds a private key), so that a restarted daemon resumes the
+ * tunnel without ever opening a client's file again.
+ */
+int fx_conn_config_save(const char *dir, size_t i, const char *text, size_t len);
+/* The text, malloc'd (FX_WG_CONF_MAX_SIZE + 1 bytes: wipe them, then free). */
+int fx_conn_config_load(const char *dir, size_t i, char **text, size_t *len);
+/* Removes config.first .. config.(FX_MAX_CONFIGS - 1). */
+int fx_conn_configs_remove(const char *dir, size_t first);
 
 /* 1 loaded, 0 no file, negative errno (err says which line) otherwise. */
 int fx_conn_state_load(const char *dir, struct fx_conn_saved *s, struct fx_err *err);

@@ -191,11 +191,15 @@ int fx_daemon_init(struct fx_daemon *d, const struct fx_daemon_config *cfg)
 
 	memset(d, 0, sizeof(*d));
 	d->cfg = *cfg;
-	d->epfd = d->listen_fd = d->signal_fd = d->rtnl_fd = d->monitor_fd = -1;
-	fx_clients_init(&d->clients, -1, fexyn_gid()); /* empty: safe for fx_daemon_done */
+	d->listen_fd = d->signal_fd = d->rtnl_fd = d->monitor_fd = -1;
 	fx_conn_init(&d->conn);
 	fx_settings_default(&d->settings);
 	d->since = time(NULL);
+	d->epfd = epoll_create1(EPOLL_CLOEXEC);
+	r = d->epfd < 0 ? -errno : 0;
+	fx_clients_init(&d->clients, d->epfd, fexyn_gid());
+	if (r < 0)
+		return r;
 
 	/* The socket first: a second daemon must stop before touching anything. */
 	d->listen_fd = listen_on(cfg->socket_path);
@@ -215,11 +219,6 @@ int fx_daemon_init(struct fx_daemon *d, const struct fx_daemon_config *cfg)
 	fx_daemon_enforce(d, true);
 	if (!d->block_reason[0])
 		fx_conn_resume(d);
-	/* After the resume, which makes the tunnel's timer: it is watched below. */
-	d->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (d->epfd < 0)
-		return -errno;
-	d->clients.epfd = d->epfd;
 	r = watch(d, d->listen_fd);
 	if (r == 0)
 		r = watch(d, d->signal_fd);
@@ -227,8 +226,7 @@ int fx_daemon_init(struct fx_daemon *d, const struct fx_daemon_config *cfg)
 		r = watch(d, d->rtnl_fd);
 	if (r == 0 && d->monitor_fd >= 0)
 		r = watch(d, d->monitor_fd);
-	if (r == 0 && d->conn.timer_fd >= 0)
-		r = watch(d, d->conn.timer_fd);
+	/* The tunnel's timer joined the loop when a resume opened it. */
 	if (r < 0)
 		return fx_log_errno(r, "cannot set up the event loop");
 	log_info("listening on %s, state %s", cfg->socket_path, fx_state_name(d->state));
@@ -264,8 +262,19 @@ static void on_signal(struct fx_daemon *d)
 	}
 }
 
+static bool same_addrs(const struct fx_link *a, const struct fx_link *b)
+{
+	if (a->n_addrs != b->n_addrs)
+		return false;
+	for (size_t i = 0; i < a->n_addrs; i++)
+		if (a->addrs[i].len != b->addrs[i].len || !fx_addr_equal(&a->addrs[i].addr, &b->addrs[i].addr))
+			return false;
+	return true;
+}
+
 static void on_link_event(struct fx_daemon *d)
 {
+	struct fx_link before;
 	bool changed = false;
 	int r = fx_rtnl_read_events(d->rtnl_fd, d->guarding ? d->guard.tunnel : "", d->link.ifindex,
 				    &changed);
@@ -276,8 +285,10 @@ static void on_link_event(struct fx_daemon *d)
 		log_warn("link events were lost; asking the kernel again");
 	if (!changed && r != -ENOBUFS)
 		return;
+	before = d->link;
 	fx_daemon_refresh_link(d);
-	fx_daemon_enforce(d, false);
+	/* New addresses change the rules even where the state stays. */
+	fx_daemon_enforce(d, !same_addrs(&before, &d->link));
 }
 
 static void on_table_event(struct fx_daemon *d)

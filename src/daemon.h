@@ -34,9 +34,9 @@ struct fx_daemon_config {
 /* A tunnel fexyn connect brings up and watches (tunnel.c). */
 struct fx_conn {
 	bool active;
-	struct fx_conn_saved saved;   /* persisted: configs, current, resolved endpoints */
+	struct fx_conn_saved saved;   /* persisted: configs, current, resolved endpoints, the
+				       * link, routes and rules made for the current attempt */
 	struct fx_wg_config *cfgs;    /* saved.n_configs parsed configs; wiped when done */
-	struct fx_route_plan plan;    /* of the current attempt */
 	bool tunnel_made;             /* the current attempt's link exists */
 	bool handshake;               /* the current attempt has completed one */
 	bool have_probe;
@@ -81,12 +81,17 @@ void fx_daemon_done(struct fx_daemon *d);
 /* Moves to the state the inputs call for and makes the firewall match. With
  * force, re-applies even when the state is unchanged (tampering, new guard). */
 int fx_daemon_enforce(struct fx_daemon *d, bool force);
+/* What the policy compiler is given for state: the settings, the guard and
+ * the addresses the guarded link holds. */
+void fx_daemon_policy_input(const struct fx_daemon *d, enum fx_state state,
+			    struct fx_policy_input *in);
 int fx_daemon_refresh_link(struct fx_daemon *d);
 
-/* fexyn connect (tunnel.c): parses and resolves every config, then makes
- * the first attempt, the firewall first. Returns 0 or a negative errno with
- * err set, in which case nothing changed. */
-int fx_conn_start(struct fx_daemon *d, const struct fx_conn_saved *want, struct fx_err *err);
+/* fexyn connect (tunnel.c): parses and resolves every config, keeps a copy
+ * of each, then makes the first attempt, the firewall first. Returns 0 or a
+ * negative errno with err set, in which case nothing changed. */
+int fx_conn_start(struct fx_daemon *d, const struct fx_conn_saved *want,
+		  const struct fx_conn_texts *texts, struct fx_err *err);
 /* Undoes what connect set up: routes, rules, the interface, the process. */
 void fx_conn_stop(struct fx_daemon *d);
 /* Resumes a tunnel from the persisted state after a restart. */

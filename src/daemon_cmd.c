@@ -34,6 +34,17 @@ static const char *table_owner_text(const struct fx_table_info *ti)
 	return (ti->flags & FX_TABLE_F_PERSIST) ? "orphaned" : "none";
 }
 
+static void status_prefixes(struct fx_reply *reply, const char *key, const struct fx_prefix *v,
+			    size_t n)
+{
+	char text[INET6_ADDRSTRLEN];
+
+	for (size_t i = 0; i < n; i++) {
+		fx_addr_format(&v[i].addr, text, sizeof(text));
+		fx_reply_line(reply, "%s=%s/%u", key, text, v[i].len);
+	}
+}
+
 static void status_guard(const struct fx_daemon *d, struct fx_reply *reply)
 {
 	char text[FX_ENDPOINT_STRLEN];
@@ -51,6 +62,9 @@ static void status_guard(const struct fx_daemon *d, struct fx_reply *reply)
 		fx_addr_format(&d->guard.resolvers[i], text, sizeof(text));
 		fx_reply_line(reply, "dns=%s", text);
 	}
+	status_prefixes(reply, "address", d->guard.addresses, d->guard.n_addresses);
+	status_prefixes(reply, "link_address", d->link.addrs, d->link.n_addrs);
+	status_prefixes(reply, "route", d->guard.routes, d->guard.n_routes);
 }
 
 static void status_conn(const struct fx_daemon *d, struct fx_reply *reply)
@@ -62,7 +76,9 @@ static void status_conn(const struct fx_daemon *d, struct fx_reply *reply)
 		return;
 	fx_reply_line(reply, "config=%s", c->saved.paths[c->saved.current]);
 	fx_reply_line(reply, "configs=%zu", c->saved.n_configs);
-	fx_reply_line(reply, "backend=%s", c->saved.wg_pid ? "userspace" : "kernel");
+	fx_reply_line(reply, "backend=%s", c->saved.wg_pid ? "userspace"
+					   : strcmp(c->saved.link_kind, "wireguard") == 0 ? "kernel"
+					   : fx_backend_name(c->saved.backend));
 	fx_reply_line(reply, "handshake=%s", c->handshake ? "yes" : "no");
 	fx_reply_line(reply, "attempts=%u", c->attempts);
 	if (c->last_error[0])
@@ -215,11 +231,11 @@ static int parse_connect(const struct fx_request *req, struct fx_conn_saved *s, 
 				fx_reply_error(reply, "connect: more than %d configs", FX_MAX_CONFIGS);
 				return -E2BIG;
 			}
-			if (v[0] != '/' || strlen(v) >= FX_CONF_PATH_MAX) {
-				fx_reply_error(reply, "connect: config: '%.64s' is not an absolute path", v);
+			if (fx_ipc_decode(v, s->paths[s->n_configs], FX_CONF_PATH_MAX) < 0) {
+				fx_reply_error(reply, "connect: config: '%.64s' is not a config's name", v);
 				return -EINVAL;
 			}
-			strcpy(s->paths[s->n_configs++], v);
+			s->n_configs++;
 		} else if (strcmp(k, "interface") == 0) {
 			if (fx_ifname_check(v, &err) < 0) {
 				fx_reply_error(reply, "connect: interface: %s", err.msg);
@@ -240,18 +256,49 @@ static int parse_connect(const struct fx_request *req, struct fx_conn_saved *s, 
 		fx_reply_error(reply, "connect: no config given");
 		return -EINVAL;
 	}
+	/* fexynd opens no file for a client: each config comes open, read
+	 * with the client's own rights. A bare path is refused. */
+	if (req->n_fds != s->n_configs) {
+		fx_reply_error(reply, "connect: %zu config%s named but %zu open file%s passed: fexynd "
+				      "opens no file for a client (fexyn connect passes them)",
+			       s->n_configs, s->n_configs == 1 ? "" : "s", req->n_fds,
+			       req->n_fds == 1 ? "" : "s");
+		return -EBADF;
+	}
 	return 0;
 }
 
-/* Every config is read and checked before anything changes. */
-static void cmd_connect(struct fx_daemon *d, const struct fx_request *req, struct fx_reply *reply)
+/* Each passed file: a regular file of sane size, read from its start. */
+static int read_passed(const struct fx_request *req, const struct fx_conn_saved *s,
+		       struct fx_conn_texts *t, struct fx_reply *reply)
 {
-	struct fx_conn_saved s;
 	struct fx_err err = { 0 };
-	int r = parse_connect(req, &s, reply);
+	int r = 0;
 
+	memset(t, 0, sizeof(*t));
+	for (size_t i = 0; r == 0 && i < s->n_configs; i++)
+		r = fx_wgconf_read_fd(req->fds[i], s->paths[i], &t->text[i], &t->len[i], &err);
 	if (r < 0)
-		return;
+		fx_reply_error(reply, "%s; nothing changed", err.msg);
+	return r;
+}
+
+static void wipe_texts(struct fx_conn_texts *t)
+{
+	for (size_t i = 0; i < FX_MAX_CONFIGS; i++) {
+		if (t->text[i])
+			fx_wipe(t->text[i], FX_WG_CONF_MAX_SIZE + 1);
+		free(t->text[i]);
+		t->text[i] = NULL;
+	}
+}
+
+static void connect_with(struct fx_daemon *d, const struct fx_conn_saved *want,
+			 const struct fx_conn_texts *texts, struct fx_reply *reply)
+{
+	struct fx_err err = { 0 };
+	int r = 0;
+
 	if (d->state_file_corrupt && (r = set_aside_state(d)) < 0) {
 		fx_reply_error(reply, "cannot set the damaged state aside: %s; nothing changed",
 			       strerror(-r));
@@ -261,13 +308,29 @@ static void cmd_connect(struct fx_daemon *d, const struct fx_request *req, struc
 	 * (fx_conn_start sets the new guard); until then, and if the configs
 	 * are refused, its guard stays: dropping it here left the firewall
 	 * up, but the next event took it down. */
-	r = fx_conn_start(d, &s, &err);
+	r = fx_conn_start(d, want, texts, &err);
 	if (r < 0) {
 		fx_reply_error(reply, "%s; nothing changed", err.msg);
 		return;
 	}
 	fx_daemon_status_lines(d, reply);
 }
+
+/* Every config is read and checked before anything changes. */
+static void cmd_connect(struct fx_daemon *d, const struct fx_request *req, struct fx_reply *reply)
+{
+	struct fx_conn_saved s;
+	struct fx_conn_texts texts;
+	int r = parse_connect(req, &s, reply);
+
+	if (r < 0)
+		return;
+	r = read_passed(req, &s, &texts, reply);
+	if (r == 0)
+		connect_with(d, &s, &texts, reply);
+	wipe_texts(&texts);
+}
+
 
 /* Writes new settings; a damaged file is kept aside first, never overwritten. */
 static int store_settings(struct fx_daemon *d, const struct fx_settings *want, struct fx_reply *reply)
@@ -406,7 +469,7 @@ static const struct {
 	bool fds;     /* takes file descriptors with the request */
 } verbs[] = {
 	{ "guard", cmd_guard, true, false },
-	{ "connect", cmd_connect, true, false },
+	{ "connect", cmd_connect, true, true },
 	{ "status", cmd_status, false, false },
 	{ "rules", cmd_rules, false, false },
 	{ "events", cmd_events, false, false },

@@ -20,15 +20,26 @@ static enum fx_state wanted_state(const struct fx_daemon *d)
 	return d->ever_connected ? FX_STATE_RECONNECTING : FX_STATE_CONNECTING;
 }
 
-static int apply_state(struct fx_daemon *d, enum fx_state state, struct fx_err *err)
+void fx_daemon_policy_input(const struct fx_daemon *d, enum fx_state state,
+			    struct fx_policy_input *in)
 {
-	struct fx_policy_input in = {
+	*in = (struct fx_policy_input){
 		.state = state,
 		.settings = d->settings,
 		.guard = d->guarding ? &d->guard : NULL,
+		.link_addrs = d->link.addrs,
+		.n_link_addrs = d->guarding ? d->link.n_addrs : 0,
 	};
+}
+
+static int apply_state(struct fx_daemon *d, enum fx_state state, struct fx_err *err)
+{
+	struct fx_policy_input in;
 	struct fx_ruleset rs;
-	int r = fx_policy_compile(&in, &rs);
+	int r;
+
+	fx_daemon_policy_input(d, state, &in);
+	r = fx_policy_compile(&in, &rs);
 
 	if (r < 0)
 		return fx_err_set(err, "the policy does not fit: %s", strerror(-r)), r;
@@ -94,6 +105,8 @@ int fx_daemon_refresh_link(struct fx_daemon *d)
 		return 0;
 	}
 	r = fx_rtnl_get_link(d->guard.tunnel, &d->link);
+	if (r == 0 && d->link.present)
+		r = fx_rtnl_get_addrs(&d->link);
 	if (r < 0) {
 		/* Unknown means down: the firewall stays closed. */
 		memset(&d->link, 0, sizeof(d->link));

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,45 @@ static void path_in(char *buf, size_t len, const char *dir, const char *name)
 	snprintf(buf, len, "%s/%s", dir, name);
 }
 
+static const struct fx_file_meta default_meta = { .mode = 0644, .uid = 0, .gid = 0 };
+
+/* The original's mode and owner, kept beside its text. */
+static int keep_meta(const char *state_dir, const struct stat *st)
+{
+	char text[64];
+
+	snprintf(text, sizeof(text), "%o %u %u\n", (unsigned)(st->st_mode & 07777), (unsigned)st->st_uid,
+		 (unsigned)st->st_gid);
+	return fx_file_save(state_dir, FX_DNS_SAVED_META, text);
+}
+
+/* The kept mode and owner; the default when none were kept or they are damaged. */
+static void kept_meta(const char *state_dir, struct fx_file_meta *meta)
+{
+	char path[PATH_MAX], text[64], *end;
+	unsigned long v[3];
+	const char *p = text;
+	size_t len = 0;
+
+	*meta = default_meta;
+	path_in(path, sizeof(path), state_dir, FX_DNS_SAVED_META);
+	if (fx_file_read(path, text, sizeof(text) - 1, &len) < 0)
+		return;
+	text[len] = '\0';
+	/* "MODE UID GID\n", the mode in octal */
+	for (int i = 0; i < 3; i++, p = end) {
+		errno = 0;
+		v[i] = strtoul(p, &end, i == 0 ? 8 : 10);
+		if (errno || end == p || (*end != ' ' && *end != '\n'))
+			return;
+	}
+	if (v[0] > 07777 || v[1] > UINT32_MAX || v[2] > UINT32_MAX)
+		return;
+	meta->mode = (mode_t)v[0];
+	meta->uid = (uid_t)v[1];
+	meta->gid = (gid_t)v[2];
+}
+
 /* Keeps what resolv_conf is now — its text, or where it links — once. */
 static int keep_original(const char *resolv_conf, const char *state_dir)
 {
@@ -66,6 +106,9 @@ static int keep_original(const char *resolv_conf, const char *state_dir)
 		target[n] = '\0';
 		return fx_file_save(state_dir, FX_DNS_SAVED_LINK, target);
 	}
+	r = keep_meta(state_dir, &st);
+	if (r < 0)
+		return r;
 	buf = malloc(RESOLV_MAX);
 	if (!buf)
 		return -ENOMEM;
@@ -82,6 +125,7 @@ static int keep_original(const char *resolv_conf, const char *state_dir)
 
 int fx_dns_apply(const char *resolv_conf, const char *state_dir, const struct fx_wg_config *cfg)
 {
+	struct fx_file_meta meta;
 	char text[4096];
 	int r;
 
@@ -90,8 +134,9 @@ int fx_dns_apply(const char *resolv_conf, const char *state_dir, const struct fx
 	r = fx_dns_format(cfg, text, sizeof(text));
 	if (r == 0)
 		r = keep_original(resolv_conf, state_dir);
+	kept_meta(state_dir, &meta);
 	if (r == 0)
-		r = fx_file_replace(resolv_conf, text, 0644);
+		r = fx_file_replace_as(resolv_conf, text, &meta);
 	return r;
 }
 
@@ -138,10 +183,15 @@ static int restore_to(const char *resolv_conf, const char *state_dir)
 		return 0;
 	}
 	if (r == 0) {
+		struct fx_file_meta meta;
+
 		buf[len] = '\0';
-		r = fx_file_replace(resolv_conf, buf, 0644);
+		kept_meta(state_dir, &meta);
+		r = fx_file_replace_as(resolv_conf, buf, &meta);
 	}
 	free(buf);
+	if (r == 0)
+		r = fx_file_remove(state_dir, FX_DNS_SAVED_META);
 	return r < 0 ? r : fx_file_remove(state_dir, FX_DNS_SAVED);
 }
 

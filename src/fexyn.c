@@ -20,7 +20,8 @@ static const struct {
 	  "[--interface NAME] [--backend auto|kernel|userspace] [--wait S | --no-wait] CONFIG [CONFIG ...]",
 	  "bring up WireGuard from wg-quick files, firewall first; several: round robin when one dies" },
 	{ "guard", cmd_guard,
-	  "--tunnel IFACE --endpoint ADDR:PORT[/udp|/tcp] [--endpoint ...] [--fwmark MARK] [--dns ADDR ...]",
+	  "--tunnel IFACE --endpoint ADDR:PORT[/udp|/tcp] [--endpoint ...] [--fwmark MARK] [--dns ADDR ...]\n"
+	  "      [--address PREFIX ...] [--route PREFIX ...]",
 	  "block everything outside the tunnel IFACE but its packets to the endpoints" },
 	{ "status", cmd_status, "[--json]", "show the state, tunnel, endpoints and the live table" },
 	{ "rules", cmd_rules, "", "show the live firewall rules (nft syntax)" },

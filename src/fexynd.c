@@ -12,9 +12,6 @@
 
 #define DEFAULT_SOCKET "/run/fexyn/fexynd.sock"
 #define DEFAULT_STATE_DIR "/var/lib/fexyn"
-#ifndef FX_NFT_PATH
-#define FX_NFT_PATH "/usr/sbin/nft" /* meson -Dnft_path=... */
-#endif
 
 static void usage(FILE *out)
 {
@@ -26,21 +23,30 @@ static void usage(FILE *out)
 		"      --no-table-flags    do not use the kernel's owner/persist table flags,\n"
 		"                          as on kernels older than 6.9 (for testing)\n"
 		"      --wireguard-go PROG the userspace WireGuard program, where the kernel\n"
-		"                          has none (default: wireguard-go from PATH)\n"
+		"                          has none (default " FX_WIREGUARD_GO_PATH ")\n"
 		"      --resolv-conf PATH  the resolver file to point at the tunnel's DNS\n"
 		"                          (default /etc/resolv.conf)\n"
 		"      --dns-backend auto|file|resolved\n"
 		"                          rewrite the resolver file, or set DNS on the tunnel\n"
 		"                          link through systemd-resolved (auto: resolved when\n"
 		"                          the file links into /run/systemd/resolve)\n"
-		"      --resolvectl PROG   systemd-resolved's client (default resolvectl)\n"
-		"      --nft PATH          nft(8), run by `fexyn rules` (an absolute path;\n"
-		"                          default " FX_NFT_PATH ")\n"
+		"      --resolvectl PROG   systemd-resolved's client (default " FX_RESOLVECTL_PATH ")\n"
+		"      --nft PROG          nft(8), run for `fexyn rules` (default " FX_NFT_PATH ")\n"
+		"                          Programs are named by absolute path.\n"
 		"      --boot              install the blocked policy the saved settings call\n"
 		"                          for, and exit (early boot, before any network)\n"
 		"  -h, --help              show this help\n"
 		"  -V, --version           show the version\n\n"
 		"SIGTERM and SIGINT stop the daemon and leave the firewall in place.\n");
+}
+
+/* fexynd runs as root: a program it starts is never looked up in PATH. */
+static int absolute_path(const char *option, const char *path)
+{
+	if (path[0] == '/')
+		return 0;
+	fprintf(stderr, "fexynd: %s: '%s' is not an absolute path\n", option, path);
+	return -1;
 }
 
 static int parse_args(int argc, char **argv, struct fx_daemon_config *cfg, bool *boot)
@@ -73,6 +79,8 @@ static int parse_args(int argc, char **argv, struct fx_daemon_config *cfg, bool 
 			cfg->table_flags = false;
 			break;
 		case 'W':
+			if (absolute_path("--wireguard-go", optarg) < 0)
+				return -1;
 			cfg->wireguard_go = optarg;
 			break;
 		case 'R':
@@ -89,12 +97,13 @@ static int parse_args(int argc, char **argv, struct fx_daemon_config *cfg, bool 
 				return fprintf(stderr, "fexynd: --dns-backend: auto, file or resolved\n"), -1;
 			break;
 		case 'C':
+			if (absolute_path("--resolvectl", optarg) < 0)
+				return -1;
 			cfg->resolvectl = optarg;
 			break;
 		case 'N':
-			/* Never looked up in PATH: fexynd runs it for any user. */
-			if (optarg[0] != '/')
-				return fprintf(stderr, "fexynd: --nft: an absolute path\n"), -1;
+			if (absolute_path("--nft", optarg) < 0)
+				return -1;
 			cfg->nft = optarg;
 			break;
 		case 'B':
@@ -124,9 +133,9 @@ int main(int argc, char **argv)
 		.socket_path = DEFAULT_SOCKET,
 		.state_dir = DEFAULT_STATE_DIR,
 		.table_flags = true,
-		.wireguard_go = "wireguard-go",
+		.wireguard_go = FX_WIREGUARD_GO_PATH,
 		.resolv_conf = "/etc/resolv.conf",
-		.resolvectl = "resolvectl",
+		.resolvectl = FX_RESOLVECTL_PATH,
 		.nft = FX_NFT_PATH,
 	};
 	struct fx_daemon *d;

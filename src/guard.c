@@ -52,6 +52,29 @@ static int add_resolver(struct fx_guard *g, const char *value, struct fx_err *er
 	return 0;
 }
 
+static bool prefix_equal(const struct fx_prefix *a, const struct fx_prefix *b)
+{
+	return a->len == b->len && fx_addr_equal(&a->addr, &b->addr);
+}
+
+/* One of the tunnel's addresses or routes: a prefix, once, within max. */
+static int add_prefix(struct fx_prefix *v, size_t *n, size_t max, const char *value,
+		      struct fx_err *err)
+{
+	struct fx_prefix p;
+	int r = fx_prefix_parse(value, &p, err);
+
+	if (r < 0)
+		return r;
+	if (*n == max)
+		return fx_err_set(err, "more than %zu", max);
+	for (size_t i = 0; i < *n; i++)
+		if (prefix_equal(&v[i], &p))
+			return fx_err_set(err, "'%s' given twice", value);
+	v[(*n)++] = p;
+	return 0;
+}
+
 static int set_fwmark(struct fx_guard *g, const char *value, struct fx_err *err)
 {
 	if (g->fwmark)
@@ -71,6 +94,10 @@ int fx_guard_set(struct fx_guard *g, const char *key, const char *value, struct 
 		r = set_fwmark(g, value, err);
 	else if (strcmp(key, "dns") == 0)
 		r = add_resolver(g, value, err);
+	else if (strcmp(key, "address") == 0)
+		r = add_prefix(g->addresses, &g->n_addresses, FX_MAX_TUNNEL_ADDRS, value, err);
+	else if (strcmp(key, "route") == 0)
+		r = add_prefix(g->routes, &g->n_routes, FX_MAX_TUNNEL_ROUTES, value, err);
 	else {
 		fx_err_set(err, "unknown key '%.64s'", key);
 		return -ENOENT;
@@ -100,6 +127,20 @@ static int append(char *buf, size_t len, size_t *off, char sep, const char *key,
 	return 0;
 }
 
+static int append_prefixes(char *buf, size_t len, size_t *off, char sep, const char *key,
+			   const struct fx_prefix *v, size_t n)
+{
+	char addr[INET6_ADDRSTRLEN], text[INET6_ADDRSTRLEN + 5];
+	int r = 0;
+
+	for (size_t i = 0; r >= 0 && i < n; i++) {
+		fx_addr_format(&v[i].addr, addr, sizeof(addr));
+		snprintf(text, sizeof(text), "%s/%u", addr, v[i].len);
+		r = append(buf, len, off, sep, key, text);
+	}
+	return r;
+}
+
 int fx_guard_format(const struct fx_guard *g, char sep, char *buf, size_t len)
 {
 	char text[FX_ENDPOINT_STRLEN];
@@ -122,5 +163,9 @@ int fx_guard_format(const struct fx_guard *g, char sep, char *buf, size_t len)
 		fx_addr_format(&g->resolvers[i], text, sizeof(text));
 		r = append(buf, len, &off, sep, "dns", text);
 	}
+	if (r >= 0)
+		r = append_prefixes(buf, len, &off, sep, "address", g->addresses, g->n_addresses);
+	if (r >= 0)
+		r = append_prefixes(buf, len, &off, sep, "route", g->routes, g->n_routes);
 	return r;
 }

@@ -2,6 +2,7 @@
 #include "ipc.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,67 @@ static int split_arg(char *word, struct fx_arg *arg, struct fx_err *err)
 	*eq = '\0';
 	arg->key = word;
 	arg->value = eq + 1;
+	return 0;
+}
+
+int fx_ipc_encode(const char *in, char *out, size_t cap)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t n = 0;
+
+	for (; *in; in++) {
+		unsigned char c = (unsigned char)*in;
+		bool plain = c > 0x20 && c < 0x7f && c != '%';
+
+		if (n + (plain ? 1 : 3) >= cap)
+			return -ENOSPC;
+		if (plain) {
+			out[n++] = (char)c;
+		} else {
+			out[n++] = '%';
+			out[n++] = hex[c >> 4];
+			out[n++] = hex[c & 15];
+		}
+	}
+	if (n >= cap)
+		return -ENOSPC;
+	out[n] = '\0';
+	return 0;
+}
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+int fx_ipc_decode(const char *in, char *out, size_t cap)
+{
+	size_t n = 0;
+
+	for (; *in; in++) {
+		int c = (unsigned char)*in;
+
+		if (c == '%') {
+			int hi = hex_digit(in[1]), lo = hi < 0 ? -1 : hex_digit(in[2]);
+
+			if (lo < 0)
+				return -EINVAL;
+			c = hi << 4 | lo;
+			in += 2;
+		}
+		if (c < 0x20 || c == 0x7f)
+			return -EINVAL;
+		if (n + 1 >= cap)
+			return -ENOSPC;
+		out[n++] = (char)c;
+	}
+	out[n] = '\0';
 	return 0;
 }
 

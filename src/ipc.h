@@ -39,6 +39,15 @@ struct fx_request {
 	size_t n_fds;
 };
 
+/*
+ * A request's words hold no spaces or control characters. A value that may
+ * (a file's path, shown back in messages) travels with those bytes, '%' and
+ * everything above 0x7e written as %XX. Decoding refuses a malformed escape
+ * and a control character. Both return 0, or -ENOSPC / -EINVAL.
+ */
+int fx_ipc_encode(const char *in, char *out, size_t cap);
+int fx_ipc_decode(const char *in, char *out, size_t cap);
+
 /* Parses len bytes (no newline) into req, which keeps pointers into its own copy. */
 int fx_request_parse(const char *text, size_t len, struct fx_request *req, struct fx_err *err);
 

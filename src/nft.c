@@ -27,7 +27,7 @@ struct fx_nft {
 
 static int socket_open(struct mnl_socket **out, uint32_t *portid)
 {
-	struct mnl_socket *s = mnl_socket_open(NETLINK_NETFILTER);
+	struct mnl_socket *s = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
 	int one = 1;
 
 	if (!s)

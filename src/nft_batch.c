@@ -9,6 +9,7 @@
 #include <libnftnl/set.h>
 #include <libnftnl/table.h>
 #include <linux/netfilter.h>
+#include <linux/netfilter_arp.h>
 #include <linux/netfilter/nf_tables.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +30,7 @@ struct writer {
 };
 
 /* Reserves room for the next message; NULL (and w->err) when full. */
-static struct nlmsghdr *put(struct writer *w, uint16_t type, uint16_t flags)
+static struct nlmsghdr *put(struct writer *w, uint32_t family, uint16_t type, uint16_t flags)
 {
 	struct nlmsghdr *nlh;
 
@@ -39,7 +40,7 @@ static struct nlmsghdr *put(struct writer *w, uint16_t type, uint16_t flags)
 		w->err = -E2BIG;
 		return NULL;
 	}
-	nlh = nftnl_nlmsg_build_hdr(w->b->buf + w->b->len, type, NFPROTO_INET,
+	nlh = nftnl_nlmsg_build_hdr(w->b->buf + w->b->len, type, (uint16_t)family,
 				    flags | NLM_F_ACK, w->seq++);
 	return nlh;
 }
@@ -50,7 +51,13 @@ static void commit(struct writer *w, struct nlmsghdr *nlh)
 	w->b->n_msgs++;
 }
 
-static void put_table(struct writer *w, uint16_t type, uint32_t flags)
+/* fexyn's two tables: inet fexyn holds the policy, arp fexyn the ARP rules. */
+static const uint32_t table_families[] = { NFPROTO_INET, NFPROTO_ARP };
+#define N_TABLES (sizeof(table_families) / sizeof(table_families[0]))
+
+/* with_flags false: a create that leaves an existing table's flags alone. */
+static void put_table(struct writer *w, uint32_t family, uint16_t type, bool with_flags,
+		      uint32_t flags)
 {
 	struct nftnl_table *t = nftnl_table_alloc();
 	struct nlmsghdr *nlh;
@@ -59,11 +66,11 @@ static void put_table(struct writer *w, uint16_t type, uint32_t flags)
 		w->err = -ENOMEM;
 		return;
 	}
-	nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, NFPROTO_INET);
+	nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, family);
 	nftnl_table_set_str(t, NFTNL_TABLE_NAME, FX_TABLE);
-	if (type == NFT_MSG_NEWTABLE)
+	if (type == NFT_MSG_NEWTABLE && with_flags)
 		nftnl_table_set_u32(t, NFTNL_TABLE_FLAGS, flags);
-	nlh = put(w, type, type == NFT_MSG_NEWTABLE ? NLM_F_CREATE : 0);
+	nlh = put(w, family, type, type == NFT_MSG_NEWTABLE ? NLM_F_CREATE : 0);
 	if (nlh) {
 		nftnl_table_nlmsg_build_payload(nlh, t);
 		commit(w, nlh);
@@ -76,6 +83,8 @@ static const uint32_t chain_hooks[FX_CHAIN_COUNT] = {
 	[FX_CHAIN_OUTPUT] = NF_INET_LOCAL_OUT,
 	[FX_CHAIN_FORWARD] = NF_INET_FORWARD,
 	[FX_CHAIN_POSTROUTING] = NF_INET_POST_ROUTING,
+	[FX_CHAIN_ARP_INPUT] = NF_ARP_IN,
+	[FX_CHAIN_ARP_OUTPUT] = NF_ARP_OUT,
 };
 
 static void put_chain(struct writer *w, enum fx_chain c)
@@ -87,14 +96,15 @@ static void put_chain(struct writer *w, enum fx_chain c)
 		w->err = -ENOMEM;
 		return;
 	}
-	nftnl_chain_set_u32(ch, NFTNL_CHAIN_FAMILY, NFPROTO_INET);
+	nftnl_chain_set_u32(ch, NFTNL_CHAIN_FAMILY, fx_nft_chain_family(c));
 	nftnl_chain_set_str(ch, NFTNL_CHAIN_TABLE, FX_TABLE);
 	nftnl_chain_set_str(ch, NFTNL_CHAIN_NAME, fx_chain_name(c));
 	nftnl_chain_set_str(ch, NFTNL_CHAIN_TYPE, "filter");
 	nftnl_chain_set_u32(ch, NFTNL_CHAIN_HOOKNUM, chain_hooks[c]);
 	nftnl_chain_set_s32(ch, NFTNL_CHAIN_PRIO, 0);
-	nftnl_chain_set_u32(ch, NFTNL_CHAIN_POLICY, NF_DROP);
-	nlh = put(w, NFT_MSG_NEWCHAIN, NLM_F_CREATE);
+	/* ARP itself is not filtered: only the rules for the tunnel's address drop. */
+	nftnl_chain_set_u32(ch, NFTNL_CHAIN_POLICY, fx_chain_in_arp_table(c) ? NF_ACCEPT : NF_DROP);
+	nlh = put(w, fx_nft_chain_family(c), NFT_MSG_NEWCHAIN, NLM_F_CREATE);
 	if (nlh) {
 		nftnl_chain_nlmsg_build_payload(nlh, ch);
 		commit(w, nlh);
@@ -125,7 +135,7 @@ static struct nftnl_set *set_alloc(enum fx_set_id id)
 
 	if (!s)
 		return NULL;
-	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
+	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, fx_nft_set_family(id));
 	nftnl_set_set_str(s, NFTNL_SET_TABLE, FX_TABLE);
 	nftnl_set_set_str(s, NFTNL_SET_NAME, fx_set_name(id));
 	nftnl_set_set_u32(s, NFTNL_SET_ID, (uint32_t)id + 1);
@@ -145,7 +155,7 @@ static void put_set(struct writer *w, enum fx_set_id id)
 	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, set_key_len(id));
 	if (fx_set_is_interval(id))
 		nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_INTERVAL);
-	nlh = put(w, NFT_MSG_NEWSET, NLM_F_CREATE);
+	nlh = put(w, fx_nft_set_family(id), NFT_MSG_NEWSET, NLM_F_CREATE);
 	if (nlh) {
 		nftnl_set_nlmsg_build_payload(nlh, s);
 		commit(w, nlh);
@@ -163,7 +173,7 @@ static void put_set_flush(struct writer *w, enum fx_set_id id)
 		w->err = -ENOMEM;
 		return;
 	}
-	nlh = put(w, NFT_MSG_DELSETELEM, 0);
+	nlh = put(w, fx_nft_set_family(id), NFT_MSG_DELSETELEM, 0);
 	if (nlh) {
 		nftnl_set_elems_nlmsg_build_payload(nlh, s);
 		commit(w, nlh);
@@ -196,32 +206,26 @@ static int add_endpoint_elem(struct nftnl_set *s, const struct fx_endpoint *ep)
 	return add_elem(s, key, alen + 8, 0);
 }
 
-/* The first address after the prefix; false when it wraps past the top. */
-static bool prefix_end(const struct fx_prefix *p, uint8_t out[16])
+/* Interval sets hold [start, end) as a start element and an end element;
+ * a range that reaches the top address has no end. */
+static int add_range_elems(struct nftnl_set *s, const struct fx_range *rg)
 {
-	size_t alen = fx_addr_len(&p->addr);
-	int carry = 1;
+	size_t alen = fx_addr_len(&rg->lo);
+	struct fx_addr end = rg->hi;
+	int r = add_elem(s, rg->lo.bytes, alen, 0);
 
-	memcpy(out, p->addr.bytes, alen);
-	for (size_t bit = p->len; bit < alen * 8; bit++)
-		out[bit / 8] |= (uint8_t)(0x80 >> (bit % 8));
-	for (size_t i = alen; i-- > 0 && carry;) {
-		out[i]++;
-		carry = out[i] == 0;
-	}
-	return !carry;
+	if (r < 0 || !fx_addr_next(&end))
+		return r;
+	return add_elem(s, end.bytes, alen, NFT_SET_ELEM_INTERVAL_END);
 }
 
-/* Interval sets hold [start, end) as a start element and an end element. */
-static int add_prefix_elems(struct nftnl_set *s, const struct fx_prefix *p, bool interval)
+static int add_set_elem(struct nftnl_set *s, enum fx_set_id id, const struct fx_set *set, size_t i)
 {
-	size_t alen = fx_addr_len(&p->addr);
-	uint8_t end[16];
-	int r = add_elem(s, p->addr.bytes, alen, 0);
-
-	if (r < 0 || !interval || !prefix_end(p, end))
-		return r;
-	return add_elem(s, end, alen, NFT_SET_ELEM_INTERVAL_END);
+	if (fx_set_is_endpoints(id))
+		return add_endpoint_elem(s, &set->endpoints[i]);
+	if (fx_set_is_interval(id))
+		return add_range_elems(s, &set->ranges[i]);
+	return add_elem(s, set->addrs[i].bytes, fx_addr_len(&set->addrs[i]), 0);
 }
 
 static void put_set_elems(struct writer *w, enum fx_set_id id, const struct fx_set *set)
@@ -237,13 +241,9 @@ static void put_set_elems(struct writer *w, enum fx_set_id id, const struct fx_s
 		w->err = -ENOMEM;
 		return;
 	}
-	for (size_t i = 0; r == 0 && i < set->n; i++) {
-		if (fx_set_is_endpoints(id))
-			r = add_endpoint_elem(s, &set->endpoints[i]);
-		else
-			r = add_prefix_elems(s, &set->prefixes[i], fx_set_is_interval(id));
-	}
-	nlh = r == 0 ? put(w, NFT_MSG_NEWSETELEM, NLM_F_CREATE) : NULL;
+	for (size_t i = 0; r == 0 && i < set->n; i++)
+		r = add_set_elem(s, id, set, i);
+	nlh = r == 0 ? put(w, fx_nft_set_family(id), NFT_MSG_NEWSETELEM, NLM_F_CREATE) : NULL;
 	if (r < 0)
 		w->err = r;
 	if (nlh) {
@@ -254,7 +254,7 @@ static void put_set_elems(struct writer *w, enum fx_set_id id, const struct fx_s
 }
 
 /* A DELRULE naming only the table flushes every chain in it. */
-static void put_rules_flush(struct writer *w)
+static void put_rules_flush(struct writer *w, uint32_t family)
 {
 	struct nftnl_rule *r = nftnl_rule_alloc();
 	struct nlmsghdr *nlh;
@@ -263,9 +263,9 @@ static void put_rules_flush(struct writer *w)
 		w->err = -ENOMEM;
 		return;
 	}
-	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_INET);
+	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, family);
 	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, FX_TABLE);
-	nlh = put(w, NFT_MSG_DELRULE, 0);
+	nlh = put(w, family, NFT_MSG_DELRULE, 0);
 	if (nlh) {
 		nftnl_rule_nlmsg_build_payload(nlh, r);
 		commit(w, nlh);
@@ -282,7 +282,7 @@ static void put_rule(struct writer *w, const struct fx_rule *rule)
 		w->err = -ENOMEM;
 		return;
 	}
-	nlh = put(w, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND);
+	nlh = put(w, fx_nft_chain_family(rule->chain), NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND);
 	if (nlh) {
 		nftnl_rule_nlmsg_build_payload(nlh, r);
 		commit(w, nlh);
@@ -292,18 +292,33 @@ static void put_rule(struct writer *w, const struct fx_rule *rule)
 
 static void put_ruleset(struct writer *w, const struct fx_ruleset *rs, uint32_t flags)
 {
-	put_table(w, NFT_MSG_NEWTABLE, flags);
+	for (size_t t = 0; t < N_TABLES; t++)
+		put_table(w, table_families[t], NFT_MSG_NEWTABLE, true, flags);
 	for (enum fx_chain c = 0; c < FX_CHAIN_COUNT; c++)
 		put_chain(w, c);
 	for (enum fx_set_id id = 0; id < FX_SET_COUNT; id++)
 		put_set(w, id);
-	put_rules_flush(w);
+	for (size_t t = 0; t < N_TABLES; t++)
+		put_rules_flush(w, table_families[t]);
 	for (enum fx_set_id id = 0; id < FX_SET_COUNT; id++) {
 		put_set_flush(w, id);
 		put_set_elems(w, id, &rs->sets[id]);
 	}
 	for (size_t i = 0; i < rs->n_rules; i++)
 		put_rule(w, &rs->rules[i]);
+}
+
+/*
+ * Deletes both tables whether or not each exists: a create that changes
+ * nothing on a table that is there, then the delete, so that one missing
+ * table cannot fail the whole transaction.
+ */
+static void put_tables_delete(struct writer *w)
+{
+	for (size_t t = 0; t < N_TABLES; t++) {
+		put_table(w, table_families[t], NFT_MSG_NEWTABLE, false, 0);
+		put_table(w, table_families[t], NFT_MSG_DELTABLE, false, 0);
+	}
 }
 
 int fx_batch_build(struct fx_batch *batch, const struct fx_ruleset *rs, uint32_t table_flags,
@@ -322,7 +337,7 @@ int fx_batch_build(struct fx_batch *batch, const struct fx_ruleset *rs, uint32_t
 	if (rs->present)
 		put_ruleset(&w, rs, table_flags);
 	else
-		put_table(&w, NFT_MSG_DELTABLE, 0);
+		put_tables_delete(&w);
 	if (w.err) {
 		fx_batch_free(batch);
 		return w.err;

@@ -38,7 +38,8 @@ static bool names_our_table(const struct nlmsghdr *nlh)
 	size_t head = MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(*g));
 	const struct nlattr *attr;
 
-	if (nlh->nlmsg_len < head || g->nfgen_family != NFPROTO_INET)
+	if (nlh->nlmsg_len < head ||
+	    (g->nfgen_family != NFPROTO_INET && g->nfgen_family != NFPROTO_ARP))
 		return false;
 	/* Up to the message's own end, not its aligned end (see rtnl.c). */
 	mnl_attr_for_each_payload((const struct nlattr *)((const char *)nlh + head), nlh->nlmsg_len - head) {

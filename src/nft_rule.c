@@ -69,11 +69,22 @@ static void match_meta_u8(struct rule_builder *b, uint32_t key, uint8_t value)
 	cmp(b, NFT_CMP_EQ, &value, sizeof(value));
 }
 
-/* Names, not indexes: the rule keeps matching when the tunnel is recreated. */
-static void match_ifname(struct rule_builder *b, uint32_t key, const char *name)
+uint32_t fx_nft_chain_family(enum fx_chain c)
+{
+	return fx_chain_in_arp_table(c) ? NFPROTO_ARP : NFPROTO_INET;
+}
+
+uint32_t fx_nft_set_family(enum fx_set_id id)
+{
+	return fx_set_in_arp_table(id) ? NFPROTO_ARP : NFPROTO_INET;
+}
+
+/* Names, not indexes: the rule keeps matching when the tunnel is recreated.
+ * The name is compared with its NUL, so "wg0" does not match "wg01". */
+static void match_ifname(struct rule_builder *b, uint32_t key, const char *name, bool negate)
 {
 	meta_load(b, key, NFT_REG_1);
-	cmp(b, NFT_CMP_EQ, name, (uint32_t)strlen(name) + 1);
+	cmp(b, negate ? NFT_CMP_NEQ : NFT_CMP_EQ, name, (uint32_t)strlen(name) + 1);
 }
 
 static void match_port(struct rule_builder *b, uint32_t offset, uint16_t port)
@@ -84,7 +95,7 @@ static void match_port(struct rule_builder *b, uint32_t offset, uint16_t port)
 	cmp(b, NFT_CMP_EQ, &be, sizeof(be));
 }
 
-static void match_icmp6_range(struct rule_builder *b, uint8_t lo, uint8_t hi)
+static void match_icmp_range(struct rule_builder *b, uint8_t lo, uint8_t hi)
 {
 	struct nftnl_expr *e;
 
@@ -96,6 +107,51 @@ static void match_icmp6_range(struct rule_builder *b, uint8_t lo, uint8_t hi)
 	nftnl_expr_set_u32(e, NFTNL_EXPR_RANGE_OP, NFT_RANGE_EQ);
 	nftnl_expr_set(e, NFTNL_EXPR_RANGE_FROM_DATA, &lo, sizeof(lo));
 	nftnl_expr_set(e, NFTNL_EXPR_RANGE_TO_DATA, &hi, sizeof(hi));
+}
+
+/* Offsets of the source and destination address in the IPv4 and IPv6 headers. */
+static uint32_t addr_offset(int family, bool dst);
+
+/* A constant prefix: the address loaded, masked to the prefix, compared. */
+static void match_net(struct rule_builder *b, const char *net, bool dst)
+{
+	struct fx_prefix p;
+	uint8_t mask[16] = { 0 }, want[16] = { 0 };
+	uint32_t alen;
+	struct nftnl_expr *e;
+
+	if (fx_prefix_parse(net, &p, NULL) < 0) {
+		b->failed = true;
+		return;
+	}
+	alen = (uint32_t)fx_addr_len(&p.addr);
+	for (unsigned bit = 0; bit < p.len; bit++)
+		mask[bit / 8] |= (uint8_t)(0x80 >> (bit % 8));
+	for (uint32_t i = 0; i < alen; i++)
+		want[i] = p.addr.bytes[i] & mask[i];
+	payload_load(b, NFT_PAYLOAD_NETWORK_HEADER, addr_offset(p.addr.family, dst), alen, NFT_REG_1);
+	if (p.len < alen * 8) {
+		static const uint8_t zero[16];
+
+		e = expr(b, "bitwise");
+		if (!e)
+			return;
+		nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, alen);
+		nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, mask, alen);
+		nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, zero, alen);
+	}
+	cmp(b, NFT_CMP_EQ, want, alen);
+}
+
+/* The IPv6 hop limit, byte 7 of the header. */
+static void match_hop_limit_255(struct rule_builder *b)
+{
+	static const uint8_t limit = 255;
+
+	payload_load(b, NFT_PAYLOAD_NETWORK_HEADER, 7, 1, NFT_REG_1);
+	cmp(b, NFT_CMP_EQ, &limit, 1);
 }
 
 static void match_ct_established(struct rule_builder *b)
@@ -117,6 +173,31 @@ static void match_ct_established(struct rule_builder *b)
 	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &mask, sizeof(mask));
 	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero, sizeof(zero));
 	cmp(b, NFT_CMP_NEQ, &zero, sizeof(zero));
+}
+
+static void lookup(struct rule_builder *b, enum fx_set_id set, uint32_t sreg);
+
+/* The target address of a neighbour solicitation or advert: 16 bytes after
+ * type, code, checksum and the reserved word. */
+static void match_nd_target(struct rule_builder *b, enum fx_set_id set)
+{
+	payload_load(b, NFT_PAYLOAD_TRANSPORT_HEADER, 8, 16, NFT_REG_1);
+	lookup(b, set, NFT_REG_1);
+}
+
+/*
+ * ARP for IPv4 over a 6-byte hardware address (Ethernet): hardware type,
+ * then protocol type 0x0800, lengths 6 and 4. The sender's IPv4 address
+ * follows at 14, the target's at 24; other layouts never match.
+ */
+static void match_arp_set(struct rule_builder *b, enum fx_set_id set, bool target)
+{
+	static const uint8_t ipv4_over_6[4] = { 0x08, 0x00, 6, 4 };
+
+	payload_load(b, NFT_PAYLOAD_NETWORK_HEADER, 2, sizeof(ipv4_over_6), NFT_REG_1);
+	cmp(b, NFT_CMP_EQ, ipv4_over_6, sizeof(ipv4_over_6));
+	payload_load(b, NFT_PAYLOAD_NETWORK_HEADER, target ? 24 : 14, 4, NFT_REG_1);
+	lookup(b, set, NFT_REG_1);
 }
 
 static void lookup(struct rule_builder *b, enum fx_set_id set, uint32_t sreg)
@@ -203,9 +284,19 @@ static uint8_t rule_nfproto(const struct fx_rule *r)
 {
 	enum fx_set_id set = r->daddr_set != FX_SET_NONE ? r->daddr_set : r->saddr_set;
 
+	if (fx_chain_in_arp_table(r->chain))
+		return 0; /* one family per table: nothing to tell apart */
 	if (r->nfproto || set == FX_SET_NONE)
 		return r->nfproto;
 	return fx_set_family(set) == AF_INET6 ? NFPROTO_IPV6 : NFPROTO_IPV4;
+}
+
+static void add_arp_matches(struct rule_builder *b, const struct fx_rule *r)
+{
+	if (r->saddr_set != FX_SET_NONE)
+		match_arp_set(b, r->saddr_set, false);
+	if (r->daddr_set != FX_SET_NONE)
+		match_arp_set(b, r->daddr_set, true);
 }
 
 static void add_matches(struct rule_builder *b, const struct fx_rule *r)
@@ -215,9 +306,13 @@ static void add_matches(struct rule_builder *b, const struct fx_rule *r)
 	if (nfproto)
 		match_meta_u8(b, NFT_META_NFPROTO, nfproto);
 	if (r->iif[0])
-		match_ifname(b, NFT_META_IIFNAME, r->iif);
+		match_ifname(b, NFT_META_IIFNAME, r->iif, r->iif_not);
 	if (r->oif[0])
-		match_ifname(b, NFT_META_OIFNAME, r->oif);
+		match_ifname(b, NFT_META_OIFNAME, r->oif, r->oif_not);
+	if (fx_chain_in_arp_table(r->chain)) {
+		add_arp_matches(b, r);
+		return;
+	}
 	if (r->match_mark) {
 		meta_load(b, NFT_META_MARK, NFT_REG_1);
 		cmp(b, NFT_CMP_EQ, &r->mark, sizeof(r->mark));
@@ -230,8 +325,18 @@ static void add_matches(struct rule_builder *b, const struct fx_rule *r)
 		match_port(b, 0, r->sport);
 	if (r->dport)
 		match_port(b, 2, r->dport);
-	if (r->match_icmp6_type)
-		match_icmp6_range(b, r->icmp6_lo, r->icmp6_hi);
+	if (r->match_icmp_type)
+		match_icmp_range(b, r->icmp_lo, r->icmp_hi);
+	if ((r->saddr_net || r->daddr_net || r->hop_limit_255) && !nfproto)
+		b->failed = true; /* an address read without knowing the family */
+	if (r->hop_limit_255)
+		match_hop_limit_255(b);
+	if (r->saddr_net)
+		match_net(b, r->saddr_net, false);
+	if (r->daddr_net)
+		match_net(b, r->daddr_net, true);
+	if (r->nd_target_set != FX_SET_NONE)
+		match_nd_target(b, r->nd_target_set);
 	if (r->saddr_set != FX_SET_NONE)
 		match_set(b, r->saddr_set, false);
 	if (r->daddr_set != FX_SET_NONE)
@@ -244,7 +349,7 @@ struct nftnl_rule *fx_nft_rule_build(const struct fx_rule *r)
 
 	if (!b.rule)
 		return NULL;
-	nftnl_rule_set_u32(b.rule, NFTNL_RULE_FAMILY, NFPROTO_INET);
+	nftnl_rule_set_u32(b.rule, NFTNL_RULE_FAMILY, fx_nft_chain_family(r->chain));
 	nftnl_rule_set_str(b.rule, NFTNL_RULE_TABLE, FX_TABLE);
 	nftnl_rule_set_str(b.rule, NFTNL_RULE_CHAIN, fx_chain_name(r->chain));
 	add_matches(&b, r);

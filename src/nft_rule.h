@@ -7,5 +7,9 @@
 
 #define FX_TABLE "fexyn"
 
-/* Returns a new nftnl_rule for table inet fexyn, or NULL on allocation failure. */
+/* The family of the table a chain or set lives in: inet fexyn or arp fexyn. */
+uint32_t fx_nft_chain_family(enum fx_chain c);
+uint32_t fx_nft_set_family(enum fx_set_id id);
+
+/* Returns a new nftnl_rule for its table, or NULL on allocation failure. */
 struct nftnl_rule *fx_nft_rule_build(const struct fx_rule *rule);

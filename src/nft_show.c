@@ -4,14 +4,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "child.h"
 #include "clock.h"
 
 #define SHOW_MAX (512 * 1024)
@@ -19,50 +18,17 @@
 /* What nft says when the table is not there. */
 #define NO_TABLE "No such file or directory"
 
-/* Not fexynd's environment: nothing a unit file or a caller set (LD_*,
- * NFT_* or locale variables) reaches a program run for any user. */
-static char *const nft_env[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL };
-
-/* fexynd blocks the signals it reads from a signalfd and ignores SIGPIPE;
- * exec keeps both, so the child gets an empty mask and SIGPIPE's default. */
+/* nft by absolute path, with a minimal environment (child.c): nothing a
+ * unit file or a caller set reaches a program run for any user. */
 static int spawn_nft(const char *nft_path, int out_fd, pid_t *pid)
 {
 	char *argv[] = { "nft", "list", "table", "inet", "fexyn", NULL };
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	sigset_t none, dfl;
-	int r;
+	int r = fx_child_spawn(nft_path, argv, NULL, out_fd, pid);
 
-	sigemptyset(&none);
-	sigemptyset(&dfl);
-	sigaddset(&dfl, SIGPIPE);
-	r = posix_spawn_file_actions_init(&fa);
-	if (r)
-		return -r;
-	r = posix_spawnattr_init(&attr);
-	if (r) {
-		posix_spawn_file_actions_destroy(&fa);
-		return -r;
-	}
-	r = posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-	if (!r)
-		r = posix_spawn_file_actions_adddup2(&fa, out_fd, STDOUT_FILENO);
-	if (!r)
-		r = posix_spawn_file_actions_adddup2(&fa, out_fd, STDERR_FILENO);
-	if (!r)
-		r = posix_spawnattr_setsigmask(&attr, &none);
-	if (!r)
-		r = posix_spawnattr_setsigdefault(&attr, &dfl);
-	if (!r)
-		r = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-	if (!r)
-		r = posix_spawn(pid, nft_path, &fa, &attr, argv, nft_env);
-	posix_spawnattr_destroy(&attr);
-	posix_spawn_file_actions_destroy(&fa);
 	/* A missing nft(8) is told apart from a missing table (-ENOENT). */
-	if (r == ENOENT || r == EACCES || r == ENOEXEC)
+	if (r == -ENOENT || r == -EACCES || r == -ENOEXEC)
 		return -ENOPKG;
-	return -r;
+	return r;
 }
 
 /* Reads until end of file; at most cap bytes, until the deadline. */

@@ -51,22 +51,34 @@ bool fx_set_is_interval(enum fx_set_id id)
 
 int fx_set_family(enum fx_set_id id)
 {
-	return (id == FX_SET_ENDPOINTS6 || id == FX_SET_LAN6 || id == FX_SET_RESOLVERS6) ? AF_INET6
-											: AF_INET;
+	return (id == FX_SET_ENDPOINTS6 || id == FX_SET_LAN6 || id == FX_SET_RESOLVERS6 ||
+		id == FX_SET_TUNNEL6) ? AF_INET6 : AF_INET;
 }
 
 const char *fx_set_name(enum fx_set_id id)
 {
 	static const char *const names[FX_SET_COUNT] = {
 		"endpoints4", "endpoints6", "lan4", "lan6", "resolvers4", "resolvers6",
+		"tunnel4", "tunnel6", "tunnel4",
 	};
 	return (id >= 0 && id < FX_SET_COUNT) ? names[id] : "none";
 }
 
+bool fx_set_in_arp_table(enum fx_set_id id)
+{
+	return id == FX_SET_ARP_TUNNEL4;
+}
+
 const char *fx_chain_name(enum fx_chain c)
 {
-	static const char *const names[FX_CHAIN_COUNT] = { "input", "output", "forward", "postrouting" };
+	static const char *const names[FX_CHAIN_COUNT] = { "input", "output", "forward", "postrouting",
+							   "input", "output" };
 	return c < FX_CHAIN_COUNT ? names[c] : "none";
+}
+
+bool fx_chain_in_arp_table(enum fx_chain c)
+{
+	return c == FX_CHAIN_ARP_INPUT || c == FX_CHAIN_ARP_OUTPUT;
 }
 
 /*
@@ -82,47 +94,177 @@ static const char *const lan_prefixes[] = {
 	"fc00::/7",       "fe80::/10",     "ff02::/16", /* link-local multicast: mDNS, NDP, MLD */
 };
 
-static int add_prefix(struct fx_ruleset *rs, const char *text)
+#define N_LAN (sizeof(lan_prefixes) / sizeof(lan_prefixes[0]))
+
+static void lan_range(size_t i, struct fx_range *out)
 {
 	struct fx_prefix p;
-	struct fx_set *set;
-	int r = fx_prefix_parse(text, &p, NULL);
 
-	if (r < 0)
-		return r;
-	set = &rs->sets[p.addr.family == AF_INET6 ? FX_SET_LAN6 : FX_SET_LAN4];
+	fx_prefix_parse(lan_prefixes[i], &p, NULL); /* constant, known good */
+	fx_range_of_prefix(&p, out);
+}
+
+static bool covers(const struct fx_range *outer, const struct fx_range *inner)
+{
+	return outer->lo.family == inner->lo.family && fx_addr_cmp(&outer->lo, &inner->lo) <= 0 &&
+	       fx_addr_cmp(&inner->hi, &outer->hi) <= 0;
+}
+
+bool fx_policy_route_cuts_lan(const struct fx_prefix *route)
+{
+	struct fx_range r, lan;
+
+	fx_range_of_prefix(route, &r);
+	for (size_t i = 0; i < N_LAN; i++) {
+		lan_range(i, &lan);
+		if (fx_range_overlaps(&r, &lan) && !covers(&r, &lan))
+			return true;
+	}
+	return false;
+}
+
+static bool is_link_local(const struct fx_addr *a)
+{
+	if (a->family == AF_INET6)
+		return a->bytes[0] == 0xfe && (a->bytes[1] & 0xc0) == 0x80;
+	return a->bytes[0] == 169 && a->bytes[1] == 254;
+}
+
+/* What belongs to the tunnel and must never count as LAN: a cut each. */
+#define MAX_CUTS (8 * FX_MAX_TUNNEL_ADDRS + FX_MAX_RESOLVERS + FX_MAX_TUNNEL_ROUTES)
+
+struct lan_cuts {
+	struct fx_range v[MAX_CUTS];
+	bool host[MAX_CUTS]; /* a single address: cut even from a range it equals */
+	size_t n;
+};
+
+static void cut_prefix(struct lan_cuts *c, const struct fx_prefix *p, bool host)
+{
+	if (c->n < sizeof(c->v) / sizeof(c->v[0])) {
+		fx_range_of_prefix(p, &c->v[c->n]);
+		c->host[c->n++] = host;
+	}
+}
+
+static void cut_addr(struct lan_cuts *c, const struct fx_addr *a)
+{
+	struct fx_prefix p = { .addr = *a, .len = (uint8_t)(fx_addr_len(a) * 8) };
+
+	cut_prefix(c, &p, true);
+}
+
+static void cut_subnet(struct lan_cuts *c, const struct fx_prefix *p)
+{
+	if (!is_link_local(&p->addr))
+		cut_prefix(c, p, false);
+	cut_addr(c, &p->addr);
+}
+
+/*
+ * The tunnel's addresses (and the subnets they are on: the kernel routes
+ * those into the tunnel), its resolvers and its routes. A link-local
+ * address gives only itself: its /64 is every link's.
+ */
+static void collect_cuts(const struct fx_policy_input *in, struct lan_cuts *c)
+{
+	const struct fx_guard *g = in->guard;
+
+	for (size_t i = 0; i < g->n_addresses; i++)
+		cut_subnet(c, &g->addresses[i]);
+	for (size_t i = 0; i < in->n_link_addrs; i++)
+		cut_subnet(c, &in->link_addrs[i]);
+	for (size_t i = 0; i < g->n_resolvers; i++)
+		cut_addr(c, &g->resolvers[i]);
+	for (size_t i = 0; i < g->n_routes; i++)
+		cut_prefix(c, &g->routes[i], false);
+}
+
+/* Each LAN range, less what belongs to the tunnel. A subnet or route that
+ * covers a whole range is a default route for it: the range stays LAN. */
+static int fill_lan(struct fx_ruleset *rs, const struct lan_cuts *cuts)
+{
+	for (size_t i = 0; i < N_LAN; i++) {
+		struct fx_range lan;
+		struct fx_set *set;
+		size_t first;
+		int r;
+
+		lan_range(i, &lan);
+		set = &rs->sets[lan.lo.family == AF_INET6 ? FX_SET_LAN6 : FX_SET_LAN4];
+		if (set->n == FX_MAX_SET_ELEMS)
+			return -E2BIG;
+		first = set->n;
+		set->ranges[set->n++] = lan;
+		for (size_t k = 0; k < cuts->n; k++) {
+			size_t n = set->n - first;
+
+			if (!cuts->host[k] && covers(&cuts->v[k], &lan))
+				continue;
+			r = fx_ranges_subtract(set->ranges + first, &n, FX_MAX_SET_ELEMS - first, &cuts->v[k]);
+			if (r < 0)
+				return r;
+			set->n = first + n;
+		}
+	}
+	return 0;
+}
+
+static int add_addr(struct fx_set *set, const struct fx_addr *a)
+{
+	for (size_t i = 0; i < set->n; i++)
+		if (fx_addr_equal(&set->addrs[i], a))
+			return 0;
 	if (set->n == FX_MAX_SET_ELEMS)
 		return -E2BIG;
-	set->prefixes[set->n++] = p;
+	set->addrs[set->n++] = *a;
 	return 0;
+}
+
+/* The guard's addresses and those the link holds now, once each. */
+static int fill_tunnel_addrs(const struct fx_policy_input *in, struct fx_ruleset *rs)
+{
+	const struct fx_guard *g = in->guard;
+	int r = 0;
+
+	for (size_t i = 0; r == 0 && i < g->n_addresses + in->n_link_addrs; i++) {
+		const struct fx_addr *a = i < g->n_addresses ? &g->addresses[i].addr
+							     : &in->link_addrs[i - g->n_addresses].addr;
+
+		r = add_addr(&rs->sets[a->family == AF_INET6 ? FX_SET_TUNNEL6 : FX_SET_TUNNEL4], a);
+		if (r == 0 && a->family == AF_INET)
+			r = add_addr(&rs->sets[FX_SET_ARP_TUNNEL4], a);
+	}
+	return r;
 }
 
 static int fill_sets(const struct fx_policy_input *in, struct fx_ruleset *rs)
 {
 	const struct fx_guard *g = in->guard;
+	struct lan_cuts cuts = { .n = 0 };
 	int r;
 
-	for (size_t i = 0; i < sizeof(lan_prefixes) / sizeof(lan_prefixes[0]); i++) {
-		r = add_prefix(rs, lan_prefixes[i]);
+	if (g) {
+		r = fill_tunnel_addrs(in, rs);
 		if (r < 0)
 			return r;
+		collect_cuts(in, &cuts);
 	}
-	if (!g)
-		return 0;
+	r = fill_lan(rs, &cuts);
+	if (r < 0 || !g)
+		return r;
 	for (size_t i = 0; i < g->n_endpoints; i++) {
 		bool v6 = g->endpoints[i].addr.family == AF_INET6;
 		struct fx_set *set = &rs->sets[v6 ? FX_SET_ENDPOINTS6 : FX_SET_ENDPOINTS4];
 
 		set->endpoints[set->n++] = g->endpoints[i];
 	}
-	for (size_t i = 0; i < g->n_resolvers; i++) {
+	for (size_t i = 0; r == 0 && i < g->n_resolvers; i++) {
 		bool v6 = g->resolvers[i].family == AF_INET6;
-		struct fx_set *set = &rs->sets[v6 ? FX_SET_RESOLVERS6 : FX_SET_RESOLVERS4];
 
-		set->prefixes[set->n].addr = g->resolvers[i];
-		set->prefixes[set->n++].len = v6 ? 128 : 32;
+		r = add_addr(&rs->sets[v6 ? FX_SET_RESOLVERS6 : FX_SET_RESOLVERS4], &g->resolvers[i]);
 	}
-	return 0;
+	return r;
 }
 
 /* A builder that fills one rule at a time; overflow is reported once at the end. */
@@ -146,6 +288,7 @@ static struct fx_rule *rule(struct builder *b, enum fx_chain chain, enum fx_verd
 	r->why = why;
 	r->daddr_set = FX_SET_NONE;
 	r->saddr_set = FX_SET_NONE;
+	r->nd_target_set = FX_SET_NONE;
 	return r;
 }
 
@@ -158,6 +301,89 @@ static void add_loopback(struct builder *b)
 {
 	set_if(rule(b, FX_CHAIN_OUTPUT, FX_ACCEPT, "loopback")->oif, "lo");
 	set_if(rule(b, FX_CHAIN_INPUT, FX_ACCEPT, "loopback")->iif, "lo");
+}
+
+static const struct { uint8_t nfproto; enum fx_set_id set; } tunnel_fams[] = {
+	{ NFPROTO_IPV4, FX_SET_TUNNEL4 }, { NFPROTO_IPV6, FX_SET_TUNNEL6 },
+};
+
+static struct fx_rule *not_via_tunnel(struct builder *b, enum fx_chain chain, const char *why,
+				      const struct fx_guard *g)
+{
+	struct fx_rule *r = rule(b, chain, FX_DROP, why);
+
+	if (chain == FX_CHAIN_INPUT) {
+		set_if(r->iif, g->tunnel);
+		r->iif_not = true;
+	} else {
+		set_if(r->oif, g->tunnel);
+		r->oif_not = true;
+	}
+	return r;
+}
+
+/*
+ * CVE-2019-14899: a LAN host or a hostile access point that sends to the
+ * tunnel's address over the physical interface can probe, or inject into,
+ * the connections that run through the tunnel (conntrack does not know
+ * interfaces, so "established" would let a forged reply in). Such packets
+ * are dropped before anything can accept them, and neighbour discovery is
+ * not answered for the address on other links.
+ */
+static void add_tunnel_addr_in(struct builder *b, const struct fx_guard *g)
+{
+	struct fx_rule *r;
+
+	for (size_t f = 0; f < 2; f++) {
+		if (b->rs->sets[tunnel_fams[f].set].n == 0)
+			continue;
+		r = not_via_tunnel(b, FX_CHAIN_INPUT, "to the tunnel's address, not through the tunnel", g);
+		r->nfproto = tunnel_fams[f].nfproto;
+		r->daddr_set = tunnel_fams[f].set;
+	}
+	if (b->rs->sets[FX_SET_TUNNEL6].n == 0)
+		return;
+	r = not_via_tunnel(b, FX_CHAIN_INPUT, "neighbour solicitation for the tunnel's address", g);
+	r->nfproto = NFPROTO_IPV6;
+	r->l4proto = IPPROTO_ICMPV6;
+	r->match_icmp_type = true;
+	r->icmp_lo = r->icmp_hi = 135;
+	r->nd_target_set = FX_SET_TUNNEL6;
+}
+
+/* The tunnel's address leaves through the tunnel or not at all: anything
+ * else would tell the LAN which address the tunnel has. */
+static void add_tunnel_addr_out(struct builder *b, enum fx_chain chain, const struct fx_guard *g)
+{
+	struct fx_rule *r;
+
+	for (size_t f = 0; f < 2; f++) {
+		if (b->rs->sets[tunnel_fams[f].set].n == 0)
+			continue;
+		r = not_via_tunnel(b, chain, "from the tunnel's address, outside the tunnel", g);
+		r->nfproto = tunnel_fams[f].nfproto;
+		r->saddr_set = tunnel_fams[f].set;
+	}
+	if (b->rs->sets[FX_SET_TUNNEL6].n == 0)
+		return;
+	r = not_via_tunnel(b, chain, "neighbour advert for the tunnel's address", g);
+	r->nfproto = NFPROTO_IPV6;
+	r->l4proto = IPPROTO_ICMPV6;
+	r->match_icmp_type = true;
+	r->icmp_lo = r->icmp_hi = 136;
+	r->nd_target_set = FX_SET_TUNNEL6;
+}
+
+/* A WireGuard link has no ARP: a request for its address on another link
+ * is a probe, and an announcement of it a leak. Both are dropped. */
+static void add_arp(struct builder *b)
+{
+	if (b->rs->sets[FX_SET_ARP_TUNNEL4].n == 0)
+		return;
+	rule(b, FX_CHAIN_ARP_INPUT, FX_DROP, "ARP for the tunnel's address")->daddr_set =
+		FX_SET_ARP_TUNNEL4;
+	rule(b, FX_CHAIN_ARP_OUTPUT, FX_DROP, "ARP from the tunnel's address")->saddr_set =
+		FX_SET_ARP_TUNNEL4;
 }
 
 static const struct { uint8_t proto; uint16_t port; } dns_services[] = {
@@ -225,20 +451,6 @@ static void add_endpoint_out(struct builder *b, enum fx_chain chain, const struc
 	}
 }
 
-static void add_endpoints(struct builder *b, const struct fx_guard *g)
-{
-	add_endpoint_out(b, FX_CHAIN_OUTPUT, g);
-	for (size_t f = 0; f < 2; f++) {
-		struct fx_rule *in;
-
-		if (b->rs->sets[endpoint_fams[f].set].n == 0)
-			continue;
-		in = rule(b, FX_CHAIN_INPUT, FX_ACCEPT, "the endpoint's packets to the tunnel");
-		in->nfproto = endpoint_fams[f].nfproto;
-		in->saddr_set = endpoint_fams[f].set;
-	}
-}
-
 static void add_tunnel(struct builder *b, const struct fx_guard *g)
 {
 	struct fx_rule *r;
@@ -265,52 +477,86 @@ static void add_tunnel_probes(struct builder *b, const struct fx_guard *g)
 	set_if(r->oif, g->tunnel);
 	r->nfproto = NFPROTO_IPV4;
 	r->l4proto = IPPROTO_ICMP;
+	r->match_icmp_type = true;
+	r->icmp_lo = r->icmp_hi = 8; /* echo request */
 	r = rule(b, FX_CHAIN_OUTPUT, FX_ACCEPT, "probes into the tunnel");
 	set_if(r->oif, g->tunnel);
 	r->nfproto = NFPROTO_IPV6;
 	r->l4proto = IPPROTO_ICMPV6;
-	r->match_icmp6_type = true;
-	r->icmp6_lo = r->icmp6_hi = 128; /* echo request */
+	r->match_icmp_type = true;
+	r->icmp_lo = r->icmp_hi = 128; /* echo request */
 }
 
 /*
  * DHCP and neighbour discovery keep the physical link alive while blocked,
- * and go only where they belong: the LAN ranges, which hold the broadcast
- * and link-local multicast addresses. A program that borrows port 68, or an
+ * and go only where they belong. A program that borrows port 68, or an
  * ICMPv6 type, to reach a host on the internet gets nothing.
  */
+struct link_service {
+	const char *why;
+	const char *saddr_net, *daddr_net;
+	enum fx_set_id daddr_set;
+	uint16_t sport, dport;
+	uint8_t nfproto, l4proto, icmp_lo, icmp_hi;
+	bool out, hop_limit_255;
+};
+
+#define V4_UDP .nfproto = NFPROTO_IPV4, .l4proto = IPPROTO_UDP
+#define V6_UDP .nfproto = NFPROTO_IPV6, .l4proto = IPPROTO_UDP
+#define V6_ICMP .nfproto = NFPROTO_IPV6, .l4proto = IPPROTO_ICMPV6
+
+static const struct link_service link_services[] = {
+	/* DHCPv4 to the LAN's servers and broadcast; replies come from the
+	 * server's own address or a relay's, so from anywhere. */
+	{ "DHCP", .out = true, V4_UDP, .sport = 68, .dport = 67, .daddr_set = FX_SET_LAN4 },
+	{ "DHCP", V4_UDP, .sport = 67, .dport = 68, .daddr_set = FX_SET_NONE },
+	/* DHCPv6 (RFC 8415): from our link-local address to the servers' group, and back. */
+	{ "DHCPv6", .out = true, V6_UDP, .sport = 546, .dport = 547, .saddr_net = "fe80::/10",
+	  .daddr_net = "ff02::1:2/128", .daddr_set = FX_SET_NONE },
+	{ "DHCPv6", V6_UDP, .sport = 547, .dport = 546, .saddr_net = "fe80::/10",
+	  .daddr_net = "fe80::/10", .daddr_set = FX_SET_NONE },
+	/* Neighbour discovery (RFC 4861): solicit routers, solicit and answer
+	 * neighbours; a host does not advertise routes or redirect. */
+	{ "router solicitation", .out = true, V6_ICMP, .icmp_lo = 133, .icmp_hi = 133,
+	  .daddr_net = "ff02::2/128", .daddr_set = FX_SET_NONE },
+	/* To any neighbour: a router solicits us from its global address, and
+	 * must have its answer to deliver the tunnel's own packets. Hop limit
+	 * 255 keeps them on the link (a forwarded one is ignored, RFC 4861). */
+	{ "neighbour solicitation and advert", .out = true, V6_ICMP, .icmp_lo = 135, .icmp_hi = 136,
+	  .daddr_set = FX_SET_NONE, .hop_limit_255 = true },
+	/* In: only what was sent on this link (hop limit 255); routers speak
+	 * from their link-local address. */
+	{ "router advert, redirect and neighbour discovery from a link-local address", V6_ICMP,
+	  .icmp_lo = 134, .icmp_hi = 137, .saddr_net = "fe80::/10", .daddr_set = FX_SET_NONE,
+	  .hop_limit_255 = true },
+	{ "neighbour solicitation and advert", V6_ICMP, .icmp_lo = 135, .icmp_hi = 136,
+	  .daddr_set = FX_SET_NONE, .hop_limit_255 = true },
+};
+
+#undef V4_UDP
+#undef V6_UDP
+#undef V6_ICMP
+
 static void add_link_services(struct builder *b, enum fx_chain out_chain)
 {
-	static const struct { bool out; uint8_t nfproto; uint16_t sport, dport; enum fx_set_id set; } dhcp[] = {
-		{ true, NFPROTO_IPV4, 68, 67, FX_SET_LAN4 }, { false, NFPROTO_IPV4, 67, 68, FX_SET_NONE },
-		{ true, NFPROTO_IPV6, 546, 547, FX_SET_LAN6 }, { false, NFPROTO_IPV6, 547, 546, FX_SET_NONE },
-	};
-
-	for (size_t i = 0; i < sizeof(dhcp) / sizeof(dhcp[0]); i++) {
+	for (size_t i = 0; i < sizeof(link_services) / sizeof(link_services[0]); i++) {
+		const struct link_service *s = &link_services[i];
 		struct fx_rule *r;
 
-		if (!dhcp[i].out && out_chain != FX_CHAIN_OUTPUT)
+		if (!s->out && out_chain != FX_CHAIN_OUTPUT)
 			continue;
-		r = rule(b, dhcp[i].out ? out_chain : FX_CHAIN_INPUT, FX_ACCEPT, "DHCP");
-		r->nfproto = dhcp[i].nfproto;
-		r->l4proto = IPPROTO_UDP;
-		r->sport = dhcp[i].sport;
-		r->dport = dhcp[i].dport;
-		r->daddr_set = dhcp[i].set;
-	}
-	for (int out = 0; out < 2; out++) {
-		struct fx_rule *r;
-
-		if (!out && out_chain != FX_CHAIN_OUTPUT)
-			continue;
-		r = rule(b, out ? out_chain : FX_CHAIN_INPUT, FX_ACCEPT, "router and neighbour discovery");
-		r->nfproto = NFPROTO_IPV6;
-		r->l4proto = IPPROTO_ICMPV6;
-		r->match_icmp6_type = true;
-		r->icmp6_lo = 133; /* router solicitation */
-		r->icmp6_hi = 137; /* redirect */
-		if (out)
-			r->daddr_set = FX_SET_LAN6;
+		r = rule(b, s->out ? out_chain : FX_CHAIN_INPUT, FX_ACCEPT, s->why);
+		r->nfproto = s->nfproto;
+		r->l4proto = s->l4proto;
+		r->sport = s->sport;
+		r->dport = s->dport;
+		r->match_icmp_type = s->icmp_lo != 0;
+		r->icmp_lo = s->icmp_lo;
+		r->icmp_hi = s->icmp_hi;
+		r->saddr_net = s->saddr_net;
+		r->daddr_net = s->daddr_net;
+		r->daddr_set = s->daddr_set;
+		r->hop_limit_255 = s->hop_limit_255;
 	}
 }
 
@@ -369,7 +615,9 @@ static void add_postrouting(struct builder *b, const struct fx_guard *g, bool gu
 	const enum fx_chain post = FX_CHAIN_POSTROUTING;
 
 	set_if(rule(b, post, FX_ACCEPT, "loopback")->oif, "lo");
-	if (guarded) {
+	if (g)
+		add_tunnel_addr_out(b, post, g);
+	if (guarded && g) {
 		set_if(rule(b, post, FX_ACCEPT, "into the tunnel")->oif, g->tunnel);
 		add_endpoint_out(b, post, g);
 	}
@@ -412,6 +660,8 @@ int fx_policy_compile(const struct fx_policy_input *in, struct fx_ruleset *out)
 	memset(out, 0, sizeof(*out));
 	if (!state_has_table(in))
 		return 0;
+	if (in->n_link_addrs > FX_MAX_TUNNEL_ADDRS)
+		return -E2BIG;
 	out->present = true;
 	r = fill_sets(in, out);
 	if (r < 0)
@@ -419,10 +669,17 @@ int fx_policy_compile(const struct fx_policy_input *in, struct fx_ruleset *out)
 	if (!guarded) /* blocked: the carve-outs must not exist */
 		out->sets[FX_SET_ENDPOINTS4].n = out->sets[FX_SET_ENDPOINTS6].n = 0;
 	add_loopback(&b);
+	if (in->guard) {
+		add_tunnel_addr_in(&b, in->guard);
+		add_tunnel_addr_out(&b, FX_CHAIN_OUTPUT, in->guard);
+		add_arp(&b);
+	}
 	add_input_established(&b);
 	/* The tunnel's own packets first: its endpoint may listen on udp/53. */
+	/* The endpoint's answers come in as replies (ct established): nothing
+	 * from it is let in that the tunnel did not ask for. */
 	if (guarded)
-		add_endpoints(&b, in->guard);
+		add_endpoint_out(&b, FX_CHAIN_OUTPUT, in->guard);
 	add_dns(&b, in->guard, tunnel_up);
 	if (tunnel_up)
 		add_tunnel(&b, in->guard);
@@ -434,4 +691,56 @@ int fx_policy_compile(const struct fx_policy_input *in, struct fx_ruleset *out)
 	add_reject(&b);
 	add_postrouting(&b, in->guard, guarded, tunnel_up, in->settings.allow_lan);
 	return b.overflow ? -E2BIG : 0;
+}
+
+static bool endpoint_equal(const struct fx_endpoint *a, const struct fx_endpoint *b)
+{
+	return fx_addr_equal(&a->addr, &b->addr) && a->port == b->port && a->proto == b->proto;
+}
+
+static bool set_equal(enum fx_set_id id, const struct fx_set *a, const struct fx_set *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++) {
+		bool same = fx_set_is_endpoints(id) ? endpoint_equal(&a->endpoints[i], &b->endpoints[i])
+			    : fx_set_is_interval(id) ? fx_addr_equal(&a->ranges[i].lo, &b->ranges[i].lo) &&
+							     fx_addr_equal(&a->ranges[i].hi, &b->ranges[i].hi)
+			    : fx_addr_equal(&a->addrs[i], &b->addrs[i]);
+
+		if (!same)
+			return false;
+	}
+	return true;
+}
+
+static bool text_equal(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static bool rule_equal(const struct fx_rule *a, const struct fx_rule *b)
+{
+	return a->chain == b->chain && a->nfproto == b->nfproto && strcmp(a->iif, b->iif) == 0 &&
+	       strcmp(a->oif, b->oif) == 0 && a->iif_not == b->iif_not && a->oif_not == b->oif_not &&
+	       a->match_mark == b->match_mark && a->mark == b->mark && a->l4proto == b->l4proto &&
+	       a->sport == b->sport && a->dport == b->dport && a->match_icmp_type == b->match_icmp_type &&
+	       a->icmp_lo == b->icmp_lo && a->icmp_hi == b->icmp_hi &&
+	       text_equal(a->saddr_net, b->saddr_net) && text_equal(a->daddr_net, b->daddr_net) &&
+	       a->hop_limit_255 == b->hop_limit_255 && a->ct_established == b->ct_established &&
+	       a->daddr_set == b->daddr_set && a->saddr_set == b->saddr_set &&
+	       a->nd_target_set == b->nd_target_set && a->verdict == b->verdict;
+}
+
+bool fx_ruleset_equal(const struct fx_ruleset *a, const struct fx_ruleset *b)
+{
+	if (a->present != b->present || a->n_rules != b->n_rules)
+		return false;
+	for (enum fx_set_id id = 0; id < FX_SET_COUNT; id++)
+		if (!set_equal(id, &a->sets[id], &b->sets[id]))
+			return false;
+	for (size_t i = 0; i < a->n_rules; i++)
+		if (!rule_equal(&a->rules[i], &b->rules[i]))
+			return false;
+	return true;
 }

@@ -7,6 +7,7 @@
  * tests evaluate it against packets without a kernel.
  */
 #include "guard.h"
+#include "range.h"
 
 enum fx_state {
 	FX_STATE_DISCONNECTED,
@@ -32,8 +33,14 @@ void fx_settings_default(struct fx_settings *s);
  * a packet re-routed after the output chain (a mark or a DNAT set by
  * another table) would otherwise leave by a way output never saw.
  */
+/*
+ * The ARP chains live in a second table, arp fexyn (the inet family never
+ * sees ARP): they keep the tunnel's IPv4 address from being answered or
+ * announced on other interfaces. Their policy is accept: ARP itself is
+ * not filtered.
+ */
 enum fx_chain { FX_CHAIN_INPUT, FX_CHAIN_OUTPUT, FX_CHAIN_FORWARD, FX_CHAIN_POSTROUTING,
-		FX_CHAIN_COUNT };
+		FX_CHAIN_ARP_INPUT, FX_CHAIN_ARP_OUTPUT, FX_CHAIN_COUNT };
 
 enum fx_set_id {
 	FX_SET_ENDPOINTS4, /* ipv4_addr . inet_proto . inet_service */
@@ -42,6 +49,9 @@ enum fx_set_id {
 	FX_SET_LAN6,       /* ipv6_addr intervals */
 	FX_SET_RESOLVERS4, /* ipv4_addr */
 	FX_SET_RESOLVERS6, /* ipv6_addr */
+	FX_SET_TUNNEL4,    /* ipv4_addr: the tunnel's own addresses */
+	FX_SET_TUNNEL6,    /* ipv6_addr */
+	FX_SET_ARP_TUNNEL4, /* the same IPv4 addresses, in table arp fexyn */
 	FX_SET_COUNT,
 	FX_SET_NONE = -1,
 };
@@ -54,28 +64,36 @@ struct fx_rule {
 	uint8_t nfproto;          /* 0, NFPROTO_IPV4 or NFPROTO_IPV6 */
 	char iif[IFNAMSIZ];       /* "" = any */
 	char oif[IFNAMSIZ];
+	bool iif_not, oif_not;    /* any interface but the one named */
 	bool match_mark;
 	uint32_t mark;
 	uint8_t l4proto;          /* 0 = any */
 	uint16_t sport, dport;    /* 0 = any; host order */
-	bool match_icmp6_type;
-	uint8_t icmp6_lo, icmp6_hi;
+	bool match_icmp_type;     /* ICMP or ICMPv6, by l4proto */
+	uint8_t icmp_lo, icmp_hi;
+	/* Constant prefixes ("fe80::/10"), for addresses that never change. */
+	const char *saddr_net, *daddr_net;
+	bool hop_limit_255;       /* IPv6 hop limit 255: sent on this link (RFC 4861) */
 	bool ct_established;      /* ct state established,related */
-	/* Address lookups; an endpoint set also matches protocol and port. */
+	/* Address lookups; an endpoint set also matches protocol and port. In
+	 * the ARP chains they are the target and sender protocol addresses. */
 	enum fx_set_id daddr_set;
 	enum fx_set_id saddr_set;
+	enum fx_set_id nd_target_set; /* the target of a neighbour solicitation or advert */
 	enum fx_verdict verdict;
 	const char *why;          /* a static string: the leak this rule closes */
 };
 
-#define FX_MAX_SET_ELEMS (FX_MAX_ENDPOINTS + 16)
-#define FX_MAX_RULES 80
+/* Room for the LAN ranges cut by every address, resolver and route a guard holds. */
+#define FX_MAX_SET_ELEMS (16 + 2 * (FX_MAX_TUNNEL_ADDRS + FX_MAX_RESOLVERS + FX_MAX_TUNNEL_ROUTES))
+#define FX_MAX_RULES 96
 
 struct fx_set {
 	size_t n;
 	union {
-		struct fx_endpoint endpoints[FX_MAX_SET_ELEMS];
-		struct fx_prefix prefixes[FX_MAX_SET_ELEMS];
+		struct fx_endpoint endpoints[FX_MAX_SET_ELEMS]; /* endpoint sets */
+		struct fx_range ranges[FX_MAX_SET_ELEMS];       /* interval (LAN) sets */
+		struct fx_addr addrs[FX_MAX_SET_ELEMS];         /* the others */
 	};
 };
 
@@ -90,13 +108,31 @@ struct fx_policy_input {
 	enum fx_state state;
 	struct fx_settings settings;
 	const struct fx_guard *guard; /* NULL when nothing is guarded */
+	/* Addresses the guarded link holds now, beyond the guard's own (a
+	 * tunnel whose server assigns its address, as OpenVPN's does); at
+	 * most FX_MAX_TUNNEL_ADDRS, else the policy does not fit. */
+	const struct fx_prefix *link_addrs;
+	size_t n_link_addrs;
 };
 
 /* Fills out completely. Returns 0, or -E2BIG if the policy does not fit. */
 int fx_policy_compile(const struct fx_policy_input *in, struct fx_ruleset *out);
 
+/* Whether two rulesets hold the same sets and rules (a rule's reason aside). */
+bool fx_ruleset_equal(const struct fx_ruleset *a, const struct fx_ruleset *b);
+
+/*
+ * Whether a tunnel route (an AllowedIPs prefix) takes anything out of the
+ * LAN allowance: it must overlap a LAN range without covering it whole. A
+ * prefix that covers a whole range (0.0.0.0/1, 10.0.0.0/8) is a default
+ * route as far as that range goes, and leaves it to the LAN as ::/0 does.
+ */
+bool fx_policy_route_cuts_lan(const struct fx_prefix *route);
+
 bool fx_set_is_endpoints(enum fx_set_id id);
 bool fx_set_is_interval(enum fx_set_id id);
 int fx_set_family(enum fx_set_id id);
 const char *fx_set_name(enum fx_set_id id);
+bool fx_set_in_arp_table(enum fx_set_id id);
 const char *fx_chain_name(enum fx_chain c);
+bool fx_chain_in_arp_table(enum fx_chain c);

@@ -1,14 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "resolved.h"
+#include "child.h"
 #include "state.h"
 
 #include <errno.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #define MAX_ARGS (FX_WG_MAX_DNS + FX_WG_MAX_SEARCH + 8)
@@ -27,23 +26,10 @@ bool fx_resolved_manages(const char *resolv_conf)
 /* Runs prog with argv and waits; its output goes to fexynd's log. */
 static int run(char *const argv[])
 {
-	int status;
-	pid_t pid = fork();
+	pid_t pid;
+	int r = fx_child_spawn(argv[0], argv, NULL, -1, &pid);
 
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		sigset_t none;
-
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		execvp(argv[0], argv);
-		fprintf(stderr, "fexynd: cannot run %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
-	if (waitpid(pid, &status, 0) < 0)
-		return -errno;
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
+	return r < 0 ? r : fx_child_wait(pid);
 }
 
 int fx_resolved_apply(const char *prog, const char *state_dir, const char *ifname,

@@ -104,7 +104,7 @@ int fx_route_plan_build(const struct fx_wg_config *cfg, uint32_t fwmark, uint32_
 static int rtnl_change(struct nlmsghdr *nlh)
 {
 	char buf[FX_NL_BUF];
-	struct mnl_socket *nl = mnl_socket_open(NETLINK_ROUTE);
+	struct mnl_socket *nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
 	uint32_t seq = (uint32_t)time(NULL);
 	int r = 0;
 
@@ -157,17 +157,33 @@ int fx_link_setup(const char *ifname, uint32_t mtu, struct fx_err *err)
 	return r;
 }
 
-int fx_link_delete(const char *ifname)
+int fx_link_check_owned(const char *ifname, int ifindex, const char *kind)
+{
+	struct fx_link l;
+	int r = fx_rtnl_get_link(ifname, &l);
+
+	if (r < 0)
+		return r;
+	if (!l.present)
+		return -ENODEV;
+	return ifindex > 0 && l.ifindex == ifindex && strcmp(l.kind, kind) == 0 ? 0 : -EPERM;
+}
+
+int fx_link_delete_owned(const char *ifname, int ifindex, const char *kind)
 {
 	char buf[FX_NL_BUF] = { 0 };
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct ifinfomsg *ifi;
-	int r;
+	int r = fx_link_check_owned(ifname, ifindex, kind);
 
+	if (r == -ENODEV)
+		return 0;
+	if (r < 0)
+		return r;
 	nlh->nlmsg_type = RTM_DELLINK;
 	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
 	ifi->ifi_family = AF_UNSPEC;
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, ifname);
+	ifi->ifi_index = ifindex;
 	r = rtnl_change(nlh);
 	return r == -ENODEV ? 0 : r;
 }

@@ -58,8 +58,12 @@ int fx_route_plan_build(const struct fx_wg_config *cfg, uint32_t fwmark, uint32_
 
 /* Sets the MTU (0: leave it) and brings the link up. */
 int fx_link_setup(const char *ifname, uint32_t mtu, struct fx_err *err);
-/* Deletes a link; an absent one is success. */
-int fx_link_delete(const char *ifname);
+/* 0 when the link named ifname is the one fexynd made (same index and
+ * kind), -ENODEV when there is none, -EPERM when it is another. */
+int fx_link_check_owned(const char *ifname, int ifindex, const char *kind);
+/* Deletes that link, by index, if it is fexynd's; an absent one is
+ * success, another one of that name is left alone (-EPERM). */
+int fx_link_delete_owned(const char *ifname, int ifindex, const char *kind);
 int fx_addr_add(const char *ifname, const struct fx_prefix *p, struct fx_err *err);
 
 /* Installs the plan's rules and routes (ifname: the tunnel). */

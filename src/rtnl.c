@@ -13,7 +13,8 @@
 
 int fx_rtnl_events_open(void)
 {
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK };
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK,
+				  .nl_groups = RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR };
 	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
 
 	if (fd < 0)
@@ -36,8 +37,27 @@ static int link_attr_cb(const struct nlattr *attr, void *data)
 		return MNL_CB_OK;
 	if (type == IFLA_IFNAME && mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) < 0)
 		return MNL_CB_ERROR;
+	if (type == IFLA_LINKINFO && mnl_attr_validate(attr, MNL_TYPE_NESTED) < 0)
+		return MNL_CB_ERROR;
 	tb[type] = attr;
 	return MNL_CB_OK;
+}
+
+/* IFLA_LINKINFO's IFLA_INFO_KIND: what made the link (wireguard, tun, veth). */
+static int link_kind(const struct nlattr *info, char kind[FX_LINK_KIND_MAX])
+{
+	const struct nlattr *attr;
+
+	mnl_attr_for_each_nested(attr, info) {
+		if (mnl_attr_get_type(attr) != IFLA_INFO_KIND)
+			continue;
+		if (mnl_attr_validate(attr, MNL_TYPE_STRING) < 0 ||
+		    mnl_attr_get_payload_len(attr) >= FX_LINK_KIND_MAX)
+			return -EBADMSG;
+		memcpy(kind, mnl_attr_get_payload(attr), mnl_attr_get_payload_len(attr));
+		kind[mnl_attr_get_payload_len(attr)] = '\0';
+	}
+	return 0;
 }
 
 int fx_rtnl_parse_link(const struct nlmsghdr *nlh, struct fx_link *out)
@@ -63,6 +83,8 @@ int fx_rtnl_parse_link(const struct nlmsghdr *nlh, struct fx_link *out)
 			return -EBADMSG;
 		strcpy(out->name, name);
 	}
+	if (tb[IFLA_LINKINFO] && link_kind(tb[IFLA_LINKINFO], out->kind) < 0)
+		return -EBADMSG;
 	out->present = nlh->nlmsg_type == RTM_NEWLINK;
 	out->up = out->present && (ifi->ifi_flags & IFF_UP) && (ifi->ifi_flags & IFF_RUNNING);
 	return 0;
@@ -76,7 +98,7 @@ static int get_link_cb(const struct nlmsghdr *nlh, void *data)
 int fx_rtnl_get_link(const char *name, struct fx_link *out)
 {
 	char buf[FX_NL_BUF] = { 0 };
-	struct mnl_socket *nl = mnl_socket_open(NETLINK_ROUTE);
+	struct mnl_socket *nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
 	struct nlmsghdr *nlh;
 	struct ifinfomsg *ifi;
 	uint32_t seq = (uint32_t)time(NULL);
@@ -116,6 +138,106 @@ out:
 	return r;
 }
 
+static int addr_attr_cb(const struct nlattr *attr, void *data)
+{
+	const struct nlattr **tb = data;
+	int type = mnl_attr_get_type(attr);
+
+	if (mnl_attr_type_valid(attr, IFA_MAX) < 0)
+		return MNL_CB_OK;
+	tb[type] = attr;
+	return MNL_CB_OK;
+}
+
+/* IFA_LOCAL is the link's own address; on a point-to-point link IFA_ADDRESS
+ * is the peer's, so it counts only when there is no IFA_LOCAL. */
+int fx_rtnl_parse_addr(const struct nlmsghdr *nlh, int *ifindex, struct fx_prefix *out)
+{
+	const struct nlattr *tb[IFA_MAX + 1] = { 0 };
+	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+	size_t head = MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(*ifa));
+	const struct nlattr *a;
+	size_t alen;
+
+	if (nlh->nlmsg_len < head)
+		return -EBADMSG;
+	if (mnl_attr_parse_payload((const char *)nlh + head, nlh->nlmsg_len - head, addr_attr_cb, tb) < 0)
+		return -EBADMSG;
+	a = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
+	if (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6)
+		return -EBADMSG;
+	alen = ifa->ifa_family == AF_INET6 ? 16 : 4;
+	if (!a || mnl_attr_get_payload_len(a) != alen || ifa->ifa_prefixlen > alen * 8)
+		return -EBADMSG;
+	memset(out, 0, sizeof(*out));
+	out->addr.family = ifa->ifa_family;
+	memcpy(out->addr.bytes, mnl_attr_get_payload(a), alen);
+	out->len = ifa->ifa_prefixlen;
+	*ifindex = (int)ifa->ifa_index;
+	return 0;
+}
+
+struct addr_dump {
+	struct fx_link *link;
+	bool too_many;
+};
+
+static int get_addrs_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct addr_dump *dump = data;
+	struct fx_link *link = dump->link;
+	struct fx_prefix p;
+	int ifindex;
+
+	if (nlh->nlmsg_type != RTM_NEWADDR || fx_rtnl_parse_addr(nlh, &ifindex, &p) < 0)
+		return MNL_CB_OK; /* not one we can use: the others still count */
+	if (ifindex != link->ifindex)
+		return MNL_CB_OK;
+	if (link->n_addrs == FX_MAX_LINK_ADDRS)
+		dump->too_many = true;
+	else
+		link->addrs[link->n_addrs++] = p;
+	return MNL_CB_OK;
+}
+
+int fx_rtnl_get_addrs(struct fx_link *link)
+{
+	char buf[FX_NL_BUF] = { 0 };
+	struct mnl_socket *nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifaddrmsg *ifa;
+	struct addr_dump dump = { .link = link };
+	uint32_t seq = (uint32_t)time(NULL);
+	int r;
+
+	link->n_addrs = 0;
+	if (!nl)
+		return -errno;
+	nlh->nlmsg_type = RTM_GETADDR;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = seq;
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = AF_UNSPEC;
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0 ||
+	    mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
+		r = -errno;
+		goto out;
+	}
+	do {
+		ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+
+		if (n < 0) {
+			r = -errno;
+			goto out;
+		}
+		r = mnl_cb_run(buf, (size_t)n, seq, mnl_socket_get_portid(nl), get_addrs_cb, &dump);
+	} while (r > 0);
+	r = r < 0 ? -errno : dump.too_many ? -E2BIG : 0;
+out:
+	mnl_socket_close(nl);
+	return r;
+}
+
 /*
  * mnl_nlmsg_ok compares nlmsg_len with the remaining length as an int, so a
  * header claiming 2 GiB or more passes as negative, and mnl_nlmsg_next then
@@ -124,6 +246,21 @@ out:
 static bool msg_ok(const struct nlmsghdr *nlh, int len)
 {
 	return mnl_nlmsg_ok(nlh, len) && nlh->nlmsg_len <= (unsigned)len;
+}
+
+static bool event_concerns(const struct nlmsghdr *nlh, const char *name, int ifindex)
+{
+	struct fx_prefix p;
+	struct fx_link l;
+	int index;
+
+	if (nlh->nlmsg_type == RTM_NEWADDR || nlh->nlmsg_type == RTM_DELADDR)
+		return ifindex > 0 && fx_rtnl_parse_addr(nlh, &index, &p) == 0 && index == ifindex;
+	if (nlh->nlmsg_type != RTM_NEWLINK && nlh->nlmsg_type != RTM_DELLINK)
+		return false;
+	if (fx_rtnl_parse_link(nlh, &l) < 0)
+		return false;
+	return strcmp(l.name, name) == 0 || (ifindex > 0 && l.ifindex == ifindex);
 }
 
 int fx_rtnl_read_events(int fd, const char *name, int ifindex, bool *changed)
@@ -140,13 +277,7 @@ int fx_rtnl_read_events(int fd, const char *name, int ifindex, bool *changed)
 			return errno == EAGAIN ? 0 : -errno;
 		for (nlh = (const struct nlmsghdr *)buf; msg_ok(nlh, len);
 		     nlh = mnl_nlmsg_next(nlh, &len)) {
-			struct fx_link l;
-
-			if (nlh->nlmsg_type != RTM_NEWLINK && nlh->nlmsg_type != RTM_DELLINK)
-				continue;
-			if (fx_rtnl_parse_link(nlh, &l) < 0)
-				continue;
-			if (strcmp(l.name, name) == 0 || (ifindex > 0 && l.ifindex == ifindex))
+			if (event_concerns(nlh, name, ifindex))
 				*changed = true;
 		}
 	}

@@ -167,17 +167,22 @@ static int fsync_dir(const char *dir)
 	return r;
 }
 
-int fx_file_replace(const char *path, const char *text, mode_t mode)
+static int replace(const char *path, const char *text, const struct fx_file_meta *meta)
 {
 	char tmp[4096];
 	int fd, r;
 
 	if (snprintf(tmp, sizeof(tmp), "%s.fexyn-tmp", path) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return -errno;
 	r = fx_write_all(fd, text, strlen(text));
+	/* Owner first: chown clears set-id bits, which the mode then restores. */
+	if (r == 0 && meta->uid != (uid_t)-1 && fchown(fd, meta->uid, meta->gid) < 0)
+		r = -errno;
+	if (r == 0 && fchmod(fd, meta->mode & 07777) < 0)
+		r = -errno;
 	if (r == 0 && fsync(fd) < 0)
 		r = -errno;
 	if (close(fd) < 0 && r == 0)
@@ -187,6 +192,18 @@ int fx_file_replace(const char *path, const char *text, mode_t mode)
 	if (r < 0)
 		unlink(tmp);
 	return r;
+}
+
+int fx_file_replace(const char *path, const char *text, mode_t mode)
+{
+	const struct fx_file_meta meta = { .mode = mode, .uid = (uid_t)-1, .gid = (gid_t)-1 };
+
+	return replace(path, text, &meta);
+}
+
+int fx_file_replace_as(const char *path, const char *text, const struct fx_file_meta *meta)
+{
+	return replace(path, text, meta);
 }
 
 int fx_file_save(const char *dir, const char *name, const char *text)

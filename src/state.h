@@ -26,8 +26,19 @@ int fx_state_remove(const char *dir);
 int fx_file_read(const char *path, char *buf, size_t cap, size_t *len); /* -EFBIG when full */
 int fx_file_save(const char *dir, const char *name, const char *text);
 /* Writes text to a temporary file beside path, syncs it and renames it
- * over path: readers see the old text or the new, never half. */
+ * over path: readers see the old text or the new, never half. The mode is
+ * set exactly, whatever the umask. */
 int fx_file_replace(const char *path, const char *text, mode_t mode);
+
+/* A file's mode and owner, to put a replaced file back as it was. */
+struct fx_file_meta {
+	mode_t mode; /* permission bits only */
+	uid_t uid;
+	gid_t gid;
+};
+
+/* fx_file_replace with an owner too (root may give files away). */
+int fx_file_replace_as(const char *path, const char *text, const struct fx_file_meta *meta);
 int fx_file_remove(const char *dir, const char *name);
 /* Renames a damaged file to NAME.corrupt-TIME: kept as evidence, out of the way. */
 int fx_file_set_aside(const char *dir, const char *name);

@@ -75,17 +75,39 @@ static void free_configs(struct fx_conn *c)
 	c->cfgs = NULL;
 }
 
+/* A config whose private routes the firewall cannot hold all of is refused:
+ * the ones left out would leak to the LAN while the tunnel is down. */
+static int check_fits_guard(const char *path, const struct fx_wg_config *cfg, struct fx_err *err)
+{
+	size_t n = 0;
+
+	for (size_t p = 0; p < cfg->n_peers; p++)
+		for (size_t i = 0; i < cfg->peers[p].n_allowed_ips; i++)
+			n += fx_policy_route_cuts_lan(&cfg->peers[p].allowed_ips[i]);
+	if (n > FX_MAX_TUNNEL_ROUTES)
+		return fx_err_set(err, "%s: AllowedIPs: %zu private prefixes; fexyn keeps at most %d "
+				       "off the LAN", path, n, FX_MAX_TUNNEL_ROUTES), -E2BIG;
+	return 0;
+}
+
 /* Parses every config up front: a mistake in the third is reported before
  * anything changes, not when the first two have failed. */
-static int load_configs(struct fx_conn_saved *s, struct fx_wg_config **out, struct fx_err *err)
+static int load_configs(const struct fx_conn_saved *s, const struct fx_conn_texts *t,
+			struct fx_wg_config **out, struct fx_err *err)
 {
-	struct fx_wg_config *cfgs = calloc(s->n_configs, sizeof(*cfgs));
+	struct fx_wg_config *cfgs;
 	int r = 0;
 
+	if (s->n_configs == 0)
+		return fx_err_set(err, "no config");
+	cfgs = calloc(s->n_configs, sizeof(*cfgs));
 	if (!cfgs)
 		return -ENOMEM;
-	for (size_t i = 0; r == 0 && i < s->n_configs; i++)
-		r = fx_wgconf_load(s->paths[i], &cfgs[i], err);
+	for (size_t i = 0; r == 0 && i < s->n_configs; i++) {
+		r = fx_wgconf_parse(s->paths[i], t->text[i], t->len[i], &cfgs[i], err);
+		if (r == 0)
+			r = check_fits_guard(s->paths[i], &cfgs[i], err);
+	}
 	if (r < 0) {
 		for (size_t i = 0; i < s->n_configs; i++)
 			fx_wgconf_wipe(&cfgs[i]);
@@ -167,7 +189,15 @@ static void guard_of(const char *ifname, const struct fx_wg_config *cfg, struct 
 	g->fwmark = fx_route_fwmark(cfg);
 	for (size_t i = 0; i < cfg->n_dns && i < FX_MAX_RESOLVERS; i++)
 		g->resolvers[g->n_resolvers++] = cfg->dns[i];
+	for (size_t i = 0; i < cfg->n_addresses && i < FX_MAX_TUNNEL_ADDRS; i++)
+		g->addresses[g->n_addresses++] = cfg->addresses[i];
+	for (size_t p = 0; p < cfg->n_peers; p++)
+		for (size_t i = 0; i < cfg->peers[p].n_allowed_ips; i++)
+			if (fx_policy_route_cuts_lan(&cfg->peers[p].allowed_ips[i]) &&
+			    g->n_routes < FX_MAX_TUNNEL_ROUTES)
+				g->routes[g->n_routes++] = cfg->peers[p].allowed_ips[i];
 }
+
 
 static void endpoint_text(const struct fx_daemon *d, char *buf, size_t len)
 {
@@ -197,19 +227,26 @@ static int save(struct fx_daemon *d)
 	return r;
 }
 
-/* Removes the attempt's routes, rules, interface and process. */
+/* Removes the attempt's routes, rules, interface and process: exactly what
+ * was recorded as made, and only while it is still what fexynd made. */
 static void tunnel_down(struct fx_daemon *d)
 {
 	struct fx_conn *c = &d->conn;
-	int r = fx_route_plan_undo(&c->plan);
+	int r = fx_route_plan_undo(&c->saved.plan);
 
 	if (r < 0)
 		log_warn("cannot remove a route or rule of %s: %s", c->saved.ifname, strerror(-r));
-	fx_wg_uapi_stop(c->saved.wg_pid);
+	fx_wg_uapi_stop(c->saved.wg_pid, c->saved.ifname);
 	c->saved.wg_pid = 0;
-	r = fx_link_delete(c->saved.ifname);
-	if (r < 0)
+	r = c->saved.link_index ? fx_link_delete_owned(c->saved.ifname, c->saved.link_index,
+							c->saved.link_kind) : 0;
+	if (r == -EPERM)
+		log_warn("%s is no longer the link fexynd made: left alone", c->saved.ifname);
+	else if (r < 0)
 		log_warn("cannot delete %s: %s", c->saved.ifname, strerror(-r));
+	c->saved.link_index = 0;
+	c->saved.link_kind[0] = '\0';
+	memset(&c->saved.plan, 0, sizeof(c->saved.plan));
 	if (c->probe_fd >= 0)
 		close(c->probe_fd);
 	c->probe_fd = -1;
@@ -224,24 +261,64 @@ static enum fx_backend pick_backend(enum fx_backend wanted)
 	return fx_wg_kernel_available() ? FX_BACKEND_KERNEL : FX_BACKEND_USERSPACE;
 }
 
+/* The name must be free: fexynd configures and deletes only links it made,
+ * never one that was there (a veth, another program's tunnel). */
+static int claim_name(const char *ifname, struct fx_err *err)
+{
+	struct fx_link l;
+	int r = fx_rtnl_get_link(ifname, &l);
+
+	if (r < 0)
+		return fx_err_set(err, "cannot look up interface %s: %s", ifname, strerror(-r)), r;
+	if (l.present)
+		return fx_err_set(err, "interface %s already exists (%s) and fexyn did not make it: "
+				       "choose another name with --interface", ifname,
+				  l.kind[0] ? l.kind : "of no kind given"), -EEXIST;
+	return 0;
+}
+
+/* Records the link just made, by index and kind: the one fexynd may touch. */
+static int adopt_link(struct fx_daemon *d, const char *kind, struct fx_err *err)
+{
+	struct fx_conn *c = &d->conn;
+	struct fx_link l;
+	int r = fx_rtnl_get_link(c->saved.ifname, &l);
+
+	if (r == 0 && (!l.present || strcmp(l.kind, kind) != 0))
+		r = -ENODEV;
+	if (r < 0)
+		return fx_err_set(err, "%s did not appear as a %s link: %s", c->saved.ifname, kind,
+				  strerror(-r)), r;
+	c->saved.link_index = l.ifindex;
+	snprintf(c->saved.link_kind, sizeof(c->saved.link_kind), "%s", kind);
+	save(d); /* a restarted daemon must find and remove exactly this link */
+	return 0;
+}
+
 static int make_device(struct fx_daemon *d, const struct fx_wg_config *cfg, struct fx_err *err)
 {
 	struct fx_conn *c = &d->conn;
 	const char *ifname = c->saved.ifname;
-	int r;
+	int r = claim_name(ifname, err);
 
+	if (r < 0)
+		return r;
 	if (pick_backend(c->saved.backend) == FX_BACKEND_KERNEL) {
 		r = fx_wg_kernel_create(ifname, err);
-		if (r == 0)
+		if (r == 0) {
 			c->tunnel_made = true;
+			r = adopt_link(d, "wireguard", err);
+		}
 		return r < 0 ? r : fx_wg_kernel_configure(ifname, cfg, fx_route_fwmark(cfg), err);
 	}
 	r = fx_wg_uapi_start(d->cfg.wireguard_go, ifname, &c->saved.wg_pid, err);
 	if (r == 0) {
 		c->tunnel_made = true;
 		save(d); /* a restarted daemon must find and end this process */
-		r = fx_wg_uapi_configure(ifname, cfg, fx_route_fwmark(cfg), err);
+		r = adopt_link(d, "tun", err);
 	}
+	if (r == 0)
+		r = fx_wg_uapi_configure(ifname, c->saved.wg_pid, cfg, fx_route_fwmark(cfg), err);
 	return r;
 }
 
@@ -249,7 +326,7 @@ static int wg_status(const struct fx_daemon *d, struct fx_wg_status *st)
 {
 	memset(st, 0, sizeof(*st));
 	if (d->conn.saved.wg_pid)
-		return fx_wg_uapi_status(d->conn.saved.ifname, st);
+		return fx_wg_uapi_status(d->conn.saved.ifname, d->conn.saved.wg_pid, st);
 	return fx_wg_kernel_status(d->conn.saved.ifname, st);
 }
 
@@ -272,6 +349,23 @@ static void send_probe(struct fx_daemon *d, uint64_t now)
 		log_warn("probe through %s: %s", c->saved.ifname, strerror(-r));
 }
 
+/* The routes and rules are recorded before they go in: a restarted
+ * daemon or an offline reset undoes what was applied, not what the config
+ * file says by then. */
+static int route(struct fx_daemon *d, const struct fx_wg_config *cfg, struct fx_err *err)
+{
+	struct fx_conn *c = &d->conn;
+	int r = fx_route_plan_build(cfg, fx_route_fwmark(cfg), fx_route_fwmark(cfg), &c->saved.plan);
+
+	if (r < 0)
+		return fx_err_set(err, "too many routes: %s", strerror(-r)), r;
+	r = save(d);
+	if (r < 0)
+		return fx_err_set(err, "cannot record the routes in %s: %s", d->cfg.state_dir,
+				  strerror(-r)), r;
+	return fx_route_plan_apply(&c->saved.plan, c->saved.ifname, err);
+}
+
 /* Interface, keys and peers, addresses and MTU, routing. */
 static int tunnel_up(struct fx_daemon *d, const struct fx_wg_config *cfg, struct fx_err *err)
 {
@@ -279,14 +373,16 @@ static int tunnel_up(struct fx_daemon *d, const struct fx_wg_config *cfg, struct
 	const char *ifname = c->saved.ifname;
 	int r = make_device(d, cfg, err);
 
+	if (r == 0 && fx_link_check_owned(ifname, c->saved.link_index, c->saved.link_kind) < 0) {
+		fx_err_set(err, "%s is no longer the link fexynd made", ifname);
+		r = -EPERM;
+	}
 	for (size_t i = 0; r == 0 && i < cfg->n_addresses; i++)
 		r = fx_addr_add(ifname, &cfg->addresses[i], err);
 	if (r == 0)
 		r = fx_link_setup(ifname, cfg->mtu ? cfg->mtu : DEFAULT_MTU, err);
 	if (r == 0)
-		r = fx_route_plan_build(cfg, fx_route_fwmark(cfg), fx_route_fwmark(cfg), &c->plan);
-	if (r == 0)
-		r = fx_route_plan_apply(&c->plan, ifname, err);
+		r = route(d, cfg, err);
 	return r;
 }
 
@@ -410,11 +506,45 @@ static void remember_src_valid_mark(struct fx_conn_saved *s)
 		s->restore_src_valid_mark = true;
 }
 
-int fx_conn_start(struct fx_daemon *d, const struct fx_conn_saved *want, struct fx_err *err)
+/* A name another link has is refused before anything changes, unless it
+ * is the tunnel this connect replaces. */
+static int check_name(const struct fx_daemon *d, const char *ifname, struct fx_err *err)
+{
+	const struct fx_conn_saved *cur = &d->conn.saved;
+
+	if (d->conn.active && strcmp(cur->ifname, ifname) == 0 &&
+	    fx_link_check_owned(ifname, cur->link_index, cur->link_kind) != -EPERM)
+		return 0;
+	return claim_name(ifname, err);
+}
+
+/* fexynd's own copies, for a restart; fewer configs than before leave no
+ * stale copy (with its key) behind. */
+static int keep_copies(const struct fx_daemon *d, const struct fx_conn_saved *s,
+		       const struct fx_conn_texts *t, struct fx_err *err)
+{
+	int r = 0;
+
+	for (size_t i = 0; r == 0 && i < s->n_configs; i++)
+		r = fx_conn_config_save(d->cfg.state_dir, i, t->text[i], t->len[i]);
+	if (r == 0)
+		r = fx_conn_configs_remove(d->cfg.state_dir, s->n_configs);
+	if (r < 0)
+		fx_err_set(err, "cannot keep the configs in %s: %s", d->cfg.state_dir, strerror(-r));
+	return r;
+}
+
+int fx_conn_start(struct fx_daemon *d, const struct fx_conn_saved *want,
+		  const struct fx_conn_texts *texts, struct fx_err *err)
 {
 	struct fx_conn_saved s = *want;
 	struct fx_wg_config *cfgs = NULL;
-	int r = load_configs(&s, &cfgs, err);
+	int r = check_name(d, s.ifname, err);
+
+	if (r == 0)
+		r = load_configs(&s, texts, &cfgs, err);
+	if (r == 0 && (r = keep_copies(d, &s, texts, err)) < 0)
+		free_configs(&(struct fx_conn){ .cfgs = cfgs, .saved = s });
 
 	if (r == 0 && (r = resolve_endpoints(&s, cfgs, err)) < 0)
 		free_configs(&(struct fx_conn){ .cfgs = cfgs, .saved = s });
@@ -444,12 +574,22 @@ int fx_conn_start(struct fx_daemon *d, const struct fx_conn_saved *want, struct 
 	return 0;
 }
 
+/* What the state directory holds of a tunnel: its record and the configs. */
+static void forget_tunnel(const struct fx_daemon *d)
+{
+	if (fx_conn_state_remove(d->cfg.state_dir) < 0 || fx_conn_configs_remove(d->cfg.state_dir, 0) < 0)
+		log_err("cannot remove the tunnel's record and configs from %s", d->cfg.state_dir);
+}
+
 void fx_conn_stop(struct fx_daemon *d)
 {
 	struct fx_conn *c = &d->conn;
 
-	if (!c->active)
+	if (!c->active) {
+		/* A tunnel that could not resume left its record: it goes now. */
+		forget_tunnel(d);
 		return;
+	}
 	tunnel_down(d);
 	restore_resolver(d);
 	if (c->saved.restore_src_valid_mark)
@@ -458,7 +598,7 @@ void fx_conn_stop(struct fx_daemon *d)
 	free_configs(c);
 	c->active = false;
 	c->last_error[0] = '\0';
-	fx_conn_state_remove(d->cfg.state_dir);
+	forget_tunnel(d);
 	log_info("%s removed", c->saved.ifname);
 }
 
@@ -467,6 +607,29 @@ void fx_conn_stop(struct fx_daemon *d)
  * the interface, routes) is removed and the current config tried afresh.
  * The guard loaded from its own file already holds the firewall closed.
  */
+/* The configs as fexynd kept them: the client's files are never read again. */
+static int load_copies(const struct fx_daemon *d, const struct fx_conn_saved *s,
+		       struct fx_wg_config **cfgs, struct fx_err *err)
+{
+	struct fx_conn_texts t = { 0 };
+	int r = 0;
+
+	for (size_t i = 0; r == 0 && i < s->n_configs; i++) {
+		r = fx_conn_config_load(d->cfg.state_dir, i, &t.text[i], &t.len[i]);
+		if (r < 0)
+			fx_err_set(err, "%s/config.%zu (the copy of %s): %s", d->cfg.state_dir, i,
+				   s->paths[i], strerror(-r));
+	}
+	if (r == 0)
+		r = load_configs(s, &t, cfgs, err);
+	for (size_t i = 0; i < s->n_configs; i++) {
+		if (t.text[i])
+			fx_wipe(t.text[i], FX_WG_CONF_MAX_SIZE + 1);
+		free(t.text[i]);
+	}
+	return r;
+}
+
 void fx_conn_resume(struct fx_daemon *d)
 {
 	struct fx_conn_saved s;
@@ -479,7 +642,7 @@ void fx_conn_resume(struct fx_daemon *d)
 		return;
 	}
 	if (r > 0)
-		r = load_configs(&s, &d->conn.cfgs, &err);
+		r = load_copies(d, &s, &d->conn.cfgs, &err);
 	if (r == 0)
 		r = resolve_endpoints(&s, d->conn.cfgs, &err);
 	if (r < 0) {
@@ -487,14 +650,16 @@ void fx_conn_resume(struct fx_daemon *d)
 		snprintf(d->block_reason, sizeof(d->block_reason), "cannot resume the tunnel: %s",
 			 err.msg);
 		log_err("%s; blocking until `fexyn disconnect`", d->block_reason);
+		/* What was made still goes: the record says exactly what. */
+		if (s.n_configs) {
+			d->conn.saved = s;
+			tunnel_down(d);
+		}
 		return;
 	}
 	d->conn.saved = s;
 	d->conn.active = true;
-	if (fx_route_plan_build(current_cfg(d), fx_route_fwmark(current_cfg(d)),
-				fx_route_fwmark(current_cfg(d)), &d->conn.plan) < 0)
-		memset(&d->conn.plan, 0, sizeof(d->conn.plan));
-	tunnel_down(d);
+	tunnel_down(d); /* what the saved state says was made, and only that */
 	if (open_timer(d) < 0 || arm_timer(&d->conn, TICK_MS) < 0)
 		log_err("cannot create the tunnel timer: the tunnel will not be watched");
 	log_info("resuming %s with %s", s.ifname, s.paths[s.current]);

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "wg_uapi.h"
+#include "child.h"
 #include "text.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -124,6 +125,7 @@ int fx_wg_uapi_parse_get(const char *text, size_t len, struct fx_wg_status *st)
 		return -ENOMEM;
 	for (rest = copy; r == 0 && (line = strsep(&rest, "\n")) && *line;)
 		r = parse_get_line(line, st, &remote_errno);
+	fx_wipe(copy, len); /* it held the private key */
 	free(copy);
 	if (r < 0)
 		return r;
@@ -132,10 +134,19 @@ int fx_wg_uapi_parse_get(const char *text, size_t len, struct fx_wg_status *st)
 	return -remote_errno;
 }
 
-static int uapi_connect(const char *ifname)
+/*
+ * The UAPI socket of ifname, but only when the process serving it is
+ * wg_pid, the wireguard-go fexynd started: /var/run/wireguard is shared by
+ * every network namespace, so a socket of that name may belong to another
+ * fexynd's tunnel (a container's, or the host's). -EPERM, with the
+ * server's pid in *peer, when it is someone else's.
+ */
+static int uapi_connect(const char *ifname, pid_t wg_pid, pid_t *peer)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct timeval tv = { .tv_sec = UAPI_TIMEOUT_MS / 1000 };
+	struct ucred cred;
+	socklen_t clen = sizeof(cred);
 	int fd, n = snprintf(sa.sun_path, sizeof(sa.sun_path), FX_WG_UAPI_DIR "/%s.sock", ifname);
 
 	if (n < 0 || (size_t)n >= sizeof(sa.sun_path))
@@ -151,6 +162,11 @@ static int uapi_connect(const char *ifname)
 
 		close(fd);
 		return r;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) < 0 || cred.pid != wg_pid) {
+		*peer = clen == sizeof(cred) ? cred.pid : 0;
+		close(fd);
+		return -EPERM;
 	}
 	return fd;
 }
@@ -177,16 +193,19 @@ static int read_reply(int fd, char *buf, size_t cap, size_t *len)
 	}
 }
 
-/* One request, one reply; parses into st (for set, only errno matters). */
-static int transact(const char *ifname, const char *request, size_t len, struct fx_wg_status *st)
+/* One request, one reply; parses into st (for set, only errno matters). The
+ * reply to "get" holds the private key: the buffer is wiped before it goes. */
+static int transact(const char *ifname, pid_t wg_pid, const char *request, size_t len,
+		    struct fx_wg_status *st)
 {
 	char *reply = malloc(UAPI_REPLY_MAX);
+	pid_t peer = 0;
 	size_t n = 0;
 	int fd, r;
 
 	if (!reply)
 		return -ENOMEM;
-	fd = uapi_connect(ifname);
+	fd = uapi_connect(ifname, wg_pid, &peer);
 	r = fd < 0 ? fd : fx_write_all(fd, request, len);
 	if (r == 0)
 		r = read_reply(fd, reply, UAPI_REPLY_MAX, &n);
@@ -194,12 +213,13 @@ static int transact(const char *ifname, const char *request, size_t len, struct 
 		r = fx_wg_uapi_parse_get(reply, n, st);
 	if (fd >= 0)
 		close(fd);
+	fx_wipe(reply, n + 1 < UAPI_REPLY_MAX ? n + 1 : UAPI_REPLY_MAX);
 	free(reply);
 	return r;
 }
 
-int fx_wg_uapi_configure(const char *ifname, const struct fx_wg_config *cfg, uint32_t fwmark,
-			 struct fx_err *err)
+int fx_wg_uapi_configure(const char *ifname, pid_t wg_pid, const struct fx_wg_config *cfg,
+			 uint32_t fwmark, struct fx_err *err)
 {
 	struct fx_wg_status st;
 	size_t cap = 4096 + cfg->n_peers * (512 + FX_WG_MAX_ALLOWED * 64);
@@ -210,7 +230,7 @@ int fx_wg_uapi_configure(const char *ifname, const struct fx_wg_config *cfg, uin
 		return -ENOMEM;
 	r = fx_wg_uapi_format_set(req, cap, cfg, fwmark);
 	if (r >= 0)
-		r = transact(ifname, req, (size_t)r, &st);
+		r = transact(ifname, wg_pid, req, (size_t)r, &st);
 	fx_wipe(req, cap);
 	free(req);
 	if (r < 0)
@@ -218,11 +238,11 @@ int fx_wg_uapi_configure(const char *ifname, const struct fx_wg_config *cfg, uin
 	return r < 0 ? r : 0;
 }
 
-int fx_wg_uapi_status(const char *ifname, struct fx_wg_status *st)
+int fx_wg_uapi_status(const char *ifname, pid_t wg_pid, struct fx_wg_status *st)
 {
 	static const char get[] = "get=1\n\n";
 
-	return transact(ifname, get, sizeof(get) - 1, st);
+	return transact(ifname, wg_pid, get, sizeof(get) - 1, st);
 }
 
 static uint64_t now_ms(void)
@@ -233,43 +253,34 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static pid_t spawn(const char *prog, const char *ifname)
+/* Our wireguard-go ended before its socket was up: why, as well as we can tell. */
+static int exited_early(const char *prog, const char *ifname, int status, pid_t foreign,
+			struct fx_err *err)
 {
-	pid_t pid = fork();
-
-	if (pid != 0)
-		return pid;
-	/* The child: signals unblocked again (fexynd blocks them for its
-	 * signalfd), stdin closed, its log on fexynd's stderr. */
-	sigset_t none;
-	int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
-
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	signal(SIGPIPE, SIG_DFL);
-	if (devnull >= 0)
-		dup2(devnull, STDIN_FILENO);
-	setenv("WG_PROCESS_FOREGROUND", "1", 1);
-	execlp(prog, prog, "-f", ifname, (char *)NULL);
-	fprintf(stderr, "fexynd: cannot run %s: %s\n", prog, strerror(errno));
-	_exit(127);
+	if (foreign)
+		return fx_err_set(err, FX_WG_UAPI_DIR "/%s.sock belongs to another wireguard-go (pid %d), "
+				       "perhaps another network namespace's fexyn: choose another "
+				       "interface name (--interface)", ifname, (int)foreign), -EADDRINUSE;
+	return fx_err_set(err, "%s exited (status %d) before %s was up", prog,
+			  WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), ifname),
+	       -ECHILD;
 }
 
 int fx_wg_uapi_start(const char *prog, const char *ifname, pid_t *pid, struct fx_err *err)
 {
+	static const char *const env[] = { "WG_PROCESS_FOREGROUND=1", NULL };
+	char *argv[] = { (char *)prog, "-f", (char *)ifname, NULL };
 	uint64_t deadline = now_ms() + START_TIMEOUT_MS;
-	int status;
+	pid_t foreign = 0;
+	int status, r = fx_child_spawn(prog, argv, env, -1, pid);
 
-	*pid = spawn(prog, ifname);
-	if (*pid < 0) {
-		int r = -errno;
-
+	if (r < 0) {
 		*pid = 0;
 		fx_err_set(err, "cannot start %s: %s", prog, strerror(-r));
 		return r;
 	}
 	while (now_ms() < deadline) {
-		int fd = uapi_connect(ifname);
+		int fd = uapi_connect(ifname, *pid, &foreign);
 
 		if (fd >= 0) {
 			close(fd);
@@ -277,9 +288,7 @@ int fx_wg_uapi_start(const char *prog, const char *ifname, pid_t *pid, struct fx
 		}
 		if (waitpid(*pid, &status, WNOHANG) == *pid) {
 			*pid = 0;
-			return fx_err_set(err, "%s exited (status %d) before %s was up", prog,
-					  WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),
-					  ifname), -ECHILD;
+			return exited_early(prog, ifname, status, foreign, err);
 		}
 		poll(NULL, 0, 10);
 	}
@@ -291,26 +300,55 @@ int fx_wg_uapi_start(const char *prog, const char *ifname, pid_t *pid, struct fx
 	return -ETIMEDOUT;
 }
 
-static bool is_wireguard_go(pid_t pid)
+static bool same_net_namespace(pid_t pid)
 {
-	char path[64], comm[32] = { 0 };
+	char path[64];
+	struct stat ours, theirs;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	return stat("/proc/self/ns/net", &ours) == 0 && stat(path, &theirs) == 0 &&
+	       ours.st_dev == theirs.st_dev && ours.st_ino == theirs.st_ino;
+}
+
+/* /proc/PID/cmdline is "PROG\0-f\0IFNAME\0" for the wireguard-go fexynd starts. */
+static bool runs_for(pid_t pid, const char *ifname)
+{
+	char path[64], cmd[256];
+	const char *arg[3];
+	size_t n, argc = 0;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
 	f = fopen(path, "re");
 	if (!f)
 		return false;
-	if (!fgets(comm, sizeof(comm), f))
-		comm[0] = '\0';
+	n = fread(cmd, 1, sizeof(cmd), f);
 	fclose(f);
-	return strncmp(comm, "wireguard-go", 12) == 0;
+	if (n == 0 || n == sizeof(cmd) || cmd[n - 1] != '\0')
+		return false;
+	for (size_t i = 0; i < n; i += strlen(cmd + i) + 1) {
+		if (argc == 3)
+			return false;
+		arg[argc++] = cmd + i;
+	}
+	return argc == 3 && strcmp(arg[1], "-f") == 0 && strcmp(arg[2], ifname) == 0;
 }
 
-void fx_wg_uapi_stop(pid_t pid)
+/*
+ * The process a saved pid names is ours only if it still runs as fexynd
+ * started it, for this interface, in this network namespace: after a crash the pid may
+ * have been reused, or name another namespace's tunnel.
+ */
+static bool is_our_wireguard_go(pid_t pid, const char *ifname)
+{
+	return pid > 0 && runs_for(pid, ifname) && same_net_namespace(pid);
+}
+
+void fx_wg_uapi_stop(pid_t pid, const char *ifname)
 {
 	int status;
 
-	if (pid <= 0 || !is_wireguard_go(pid))
+	if (!is_our_wireguard_go(pid, ifname))
 		return;
 	kill(pid, SIGTERM);
 	for (int i = 0; i < 100; i++) {

@@ -22,13 +22,16 @@ int fx_wg_uapi_format_set(char *buf, size_t len, const struct fx_wg_config *cfg,
 int fx_wg_uapi_parse_get(const char *text, size_t len, struct fx_wg_status *st);
 
 /* Starts `prog -f ifname` in the foreground (a child of fexynd) and waits
- * until its UAPI socket answers. */
+ * until its UAPI socket answers; -EADDRINUSE when the socket of that name
+ * is another wireguard-go's (another network namespace's). */
 int fx_wg_uapi_start(const char *prog, const char *ifname, pid_t *pid, struct fx_err *err);
 
-int fx_wg_uapi_configure(const char *ifname, const struct fx_wg_config *cfg, uint32_t fwmark,
-			 struct fx_err *err);
-int fx_wg_uapi_status(const char *ifname, struct fx_wg_status *st);
+/* Both talk only to wg_pid: a socket served by any other process is refused. */
+int fx_wg_uapi_configure(const char *ifname, pid_t wg_pid, const struct fx_wg_config *cfg,
+			 uint32_t fwmark, struct fx_err *err);
+int fx_wg_uapi_status(const char *ifname, pid_t wg_pid, struct fx_wg_status *st);
 
-/* Ends wireguard-go: politely, then not. A pid that is no longer
- * wireguard-go (reused after a crash) is left alone. */
-void fx_wg_uapi_stop(pid_t pid);
+/* Ends wireguard-go: politely, then not. A pid that is no longer the
+ * wireguard-go for ifname in this network namespace (reused after a crash,
+ * or another namespace's) is left alone. */
+void fx_wg_uapi_stop(pid_t pid, const char *ifname);

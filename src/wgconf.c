@@ -740,11 +740,13 @@ int fx_wgconf_parse(const char *name, const char *text, size_t len, struct fx_wg
 	return r;
 }
 
+/* From the start of the file, whatever its offset: the descriptor may be
+ * shared with the process that opened it. */
 static int read_all(int fd, char *buf, size_t size, size_t *len)
 {
 	*len = 0;
 	while (*len < size) {
-		ssize_t n = read(fd, buf + *len, size - *len);
+		ssize_t n = pread(fd, buf + *len, size - *len, (off_t)*len);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -757,13 +759,42 @@ static int read_all(int fd, char *buf, size_t size, size_t *len)
 	return 0;
 }
 
-int fx_wgconf_load(const char *path, struct fx_wg_config *out, struct fx_err *err)
+int fx_wgconf_read_fd(int fd, const char *name, char **text, size_t *len, struct fx_err *err)
 {
 	/* One byte more than allowed, to tell "exactly the limit" from "bigger". */
 	const size_t size = FX_WG_CONF_MAX_SIZE + 1;
 	struct stat st;
-	size_t len = 0;
 	char *buf;
+	int r;
+
+	*text = NULL;
+	if (fstat(fd, &st) < 0) {
+		r = -errno;
+		return fx_err_set(err, "%s: %s", name, strerror(-r)), r;
+	}
+	if (!S_ISREG(st.st_mode))
+		return fx_err_set(err, "%s: not a regular file", name);
+	if (st.st_size > (off_t)FX_WG_CONF_MAX_SIZE)
+		return fx_err_set(err, "%s: larger than %d bytes: not a WireGuard config", name,
+				  FX_WG_CONF_MAX_SIZE);
+	buf = malloc(size);
+	if (!buf)
+		return fx_err_set(err, "%s: out of memory", name), -ENOMEM;
+	r = read_all(fd, buf, size, len);
+	if (r < 0) {
+		fx_err_set(err, "%s: %s", name, strerror(-r));
+		fx_wipe(buf, size);
+		free(buf);
+		return r;
+	}
+	*text = buf;
+	return 0;
+}
+
+int fx_wgconf_load(const char *path, struct fx_wg_config *out, struct fx_err *err)
+{
+	size_t len = 0;
+	char *text;
 	int fd, r;
 
 	fx_wgconf_wipe(out);
@@ -775,30 +806,13 @@ int fx_wgconf_load(const char *path, struct fx_wg_config *out, struct fx_err *er
 		fx_err_set(err, "%s: %s", path, strerror(-r));
 		return r;
 	}
-	if (fstat(fd, &st) < 0) {
-		r = -errno;
-		fx_err_set(err, "%s: %s", path, strerror(-r));
-		close(fd);
-		return r;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		close(fd);
-		return fx_err_set(err, "%s: not a regular file", path);
-	}
-	buf = malloc(size);
-	if (!buf) {
-		close(fd);
-		fx_err_set(err, "%s: out of memory", path);
-		return -ENOMEM;
-	}
-	r = read_all(fd, buf, size, &len);
+	r = fx_wgconf_read_fd(fd, path, &text, &len, err);
 	close(fd);
 	if (r < 0)
-		fx_err_set(err, "%s: %s", path, strerror(-r));
-	else
-		r = fx_wgconf_parse(path, buf, len, out, err);
-	fx_wipe(buf, size);
-	free(buf);
+		return r;
+	r = fx_wgconf_parse(path, text, len, out, err);
+	fx_wipe(text, FX_WG_CONF_MAX_SIZE + 1);
+	free(text);
 	return r;
 }
 

@@ -68,7 +68,16 @@ struct fx_wg_config {
 int fx_wgconf_parse(const char *name, const char *text, size_t len, struct fx_wg_config *out,
 		    struct fx_err *err);
 
-/* Reads and parses path (at most FX_WG_CONF_MAX_SIZE bytes, text only). */
+/*
+ * Reads a config from an open file (the one `fexyn connect` opened with its
+ * caller's rights and passed to fexynd): a regular file of at most
+ * FX_WG_CONF_MAX_SIZE bytes, from its start. name is what messages call it.
+ * The text comes back malloc'd, FX_WG_CONF_MAX_SIZE + 1 bytes, in *text:
+ * it holds a private key, so wipe that many bytes before freeing it.
+ */
+int fx_wgconf_read_fd(int fd, const char *name, char **text, size_t *len, struct fx_err *err);
+
+/* Opens, reads and parses path (at most FX_WG_CONF_MAX_SIZE bytes, text only). */
 int fx_wgconf_load(const char *path, struct fx_wg_config *out, struct fx_err *err);
 
 /* Wipes the keys (and everything else) in cfg. */

@@ -91,6 +91,15 @@ int fx_rtnl_get_link(const char *name, struct fx_link *out)
 	return 0;
 }
 
+/* A link that is up holds an address of its own, as a pushed OpenVPN one. */
+int fx_rtnl_get_addrs(struct fx_link *link)
+{
+	link->n_addrs = 0;
+	if (link->present && fx_prefix_parse("10.8.0.6/24", &link->addrs[0], NULL) == 0)
+		link->n_addrs = 1;
+	return 0;
+}
+
 /* --- tunnel.c: connect as far as the daemon's state goes ------------------ */
 
 void fx_conn_init(struct fx_conn *c)
@@ -101,10 +110,12 @@ void fx_conn_init(struct fx_conn *c)
 
 /* As the real one: configs first (here: failing on demand, with nothing
  * changed), then the guard of the tunnel and the firewall for it. */
-int fx_conn_start(struct fx_daemon *d, const struct fx_conn_saved *want, struct fx_err *err)
+int fx_conn_start(struct fx_daemon *d, const struct fx_conn_saved *want,
+		  const struct fx_conn_texts *texts, struct fx_err *err)
 {
 	struct fx_guard g = { 0 };
 
+	(void)texts;
 	if (fake.connect_fails)
 		return fx_err_set(err, "%s: cannot read the config (fake)", want->paths[0]), -ENOENT;
 	if (fx_guard_set(&g, "tunnel", want->ifname, err) < 0 ||

@@ -175,70 +175,19 @@ static bool unchanged(const struct snapshot *b)
 	       strcmp(b->block_reason, now.block_reason) == 0;
 }
 
-/* Field by field: set elements are copied from values on the stack, whose
- * padding memcmp would see. */
-static bool addr_equal(const struct fx_addr *a, const struct fx_addr *b)
-{
-	return a->family == b->family && memcmp(a->bytes, b->bytes, sizeof(a->bytes)) == 0;
-}
-
-static bool set_equal(enum fx_set_id id, const struct fx_set *a, const struct fx_set *b)
-{
-	if (a->n != b->n)
-		return false;
-	for (size_t i = 0; i < a->n; i++) {
-		if (fx_set_is_endpoints(id)) {
-			const struct fx_endpoint *x = &a->endpoints[i], *y = &b->endpoints[i];
-
-			if (!addr_equal(&x->addr, &y->addr) || x->port != y->port || x->proto != y->proto)
-				return false;
-		} else if (!addr_equal(&a->prefixes[i].addr, &b->prefixes[i].addr) ||
-			   a->prefixes[i].len != b->prefixes[i].len) {
-			return false;
-		}
-	}
-	return true;
-}
-
-static bool rule_equal(const struct fx_rule *a, const struct fx_rule *b)
-{
-	return a->chain == b->chain && a->nfproto == b->nfproto && strcmp(a->iif, b->iif) == 0 &&
-	       strcmp(a->oif, b->oif) == 0 && a->match_mark == b->match_mark && a->mark == b->mark &&
-	       a->l4proto == b->l4proto && a->sport == b->sport && a->dport == b->dport &&
-	       a->match_icmp6_type == b->match_icmp6_type && a->icmp6_lo == b->icmp6_lo &&
-	       a->icmp6_hi == b->icmp6_hi && a->ct_established == b->ct_established &&
-	       a->daddr_set == b->daddr_set && a->saddr_set == b->saddr_set && a->verdict == b->verdict;
-}
-
-static bool ruleset_equal(const struct fx_ruleset *a, const struct fx_ruleset *b)
-{
-	if (a->present != b->present || a->n_rules != b->n_rules)
-		return false;
-	for (int id = 0; id < FX_SET_COUNT; id++)
-		if (!set_equal((enum fx_set_id)id, &a->sets[id], &b->sets[id]))
-			return false;
-	for (size_t i = 0; i < a->n_rules; i++)
-		if (!rule_equal(&a->rules[i], &b->rules[i]))
-			return false;
-	return true;
-}
-
 /* The firewall holds exactly what the policy compiler makes of the state
  * the daemon says it is in. */
 static void check_firewall(void)
 {
 	static struct fx_ruleset want;
-	struct fx_policy_input in = {
-		.state = d->state,
-		.settings = d->settings,
-		.guard = d->guarding ? &d->guard : NULL,
-	};
+	struct fx_policy_input in;
 
+	fx_daemon_policy_input(d, d->state, &in);
 	FUZZ_CHECK(d->state == FX_STATE_DISCONNECTED || d->state == FX_STATE_CONNECTING ||
 		   d->state == FX_STATE_CONNECTED || d->state == FX_STATE_RECONNECTING ||
 		   d->state == FX_STATE_BLOCKED);
 	FUZZ_CHECK(fx_policy_compile(&in, &want) == 0);
-	FUZZ_CHECK(ruleset_equal(&want, &fake.applied));
+	FUZZ_CHECK(fx_ruleset_equal(&want, &fake.applied));
 }
 
 /* An event line: "state=...", tab-separated printable fields. */

@@ -49,7 +49,21 @@ static void check_link(const struct nlmsghdr *nlh)
 	if (fx_rtnl_parse_link(nlh, &l) < 0)
 		return;
 	FUZZ_CHECK(memchr(l.name, '\0', sizeof(l.name)) != NULL);
+	FUZZ_CHECK(memchr(l.kind, '\0', sizeof(l.kind)) != NULL);
 	FUZZ_CHECK(!l.up || l.present);
+}
+
+/* An address message: a local address of the family it claims, a prefix
+ * length that fits it. */
+static void check_addr(const struct nlmsghdr *nlh)
+{
+	struct fx_prefix p;
+	int index;
+
+	if (fx_rtnl_parse_addr(nlh, &index, &p) < 0)
+		return;
+	FUZZ_CHECK(p.addr.family == AF_INET || p.addr.family == AF_INET6);
+	FUZZ_CHECK(p.len <= fx_addr_len(&p.addr) * 8);
 }
 
 static void check_device(const struct nlmsghdr *nlh)
@@ -79,6 +93,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (; mnl_nlmsg_ok(nlh, len) && nlh->nlmsg_len <= (unsigned)len;
 	     nlh = mnl_nlmsg_next(nlh, &len)) {
 		check_link(nlh);
+		check_addr(nlh);
 		check_device(nlh);
 	}
 	return 0;

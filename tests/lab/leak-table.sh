@@ -36,7 +36,7 @@ while [ $# -gt 0 ]; do
 done
 if [ "${#logs[@]}" -eq 0 ]; then
 	# The leak tests in the order, then any other lab log.
-	for t in dns ipv6 dhcp lan forward hostile netchange bypass tamper; do
+	for t in dns ipv6 dhcp lan forward hostile netchange bypass tamper injection tunnel-prefixes; do
 		[ -e "$root/build/lab-test-leak-$t.log" ] && logs+=("$root/build/lab-test-leak-$t.log")
 	done
 	shopt -s nullglob

@@ -413,23 +413,26 @@ lab_ipv6_up() {
 	ip netns exec "$ns" nft add rule inet lab pre ip6 saddr "$LAN6_NET" counter name leak
 	ip netns exec "$ns" nft add rule inet lab pre ip6 saddr "$VPN_EP6" counter name tunnel
 	ip netns exec "$ns" nft add rule inet lab pre ip6 saddr "$VPN2_EP6" counter name tunnel2
-	lab_ipv6_settled
 }
 
-# Polls (≤ 5 s) until no address in the lab is tentative: until the
-# link-local addresses (the source of neighbour discovery) have finished
-# duplicate detection, the first packets across the router are lost.
-lab_ipv6_settled() {
-	local ns busy
-	for _ in $(seq 100); do
-		busy=
+# Waits (≤ 10 s each) until no address in the lab is still tentative (the
+# link-local ones run duplicate address detection in their own time), then
+# until a ping -6 from the client reaches $1: new IPv6 addresses and routes
+# are not usable the moment `ip` returns.
+lab_ipv6_wait() { # address
+	local ns ready
+	for _ in $(seq 200); do
+		ready=1
 		for ns in "${LAB_NAMESPACES[@]}"; do
-			[ -z "$(ip -n "$ns" -6 addr show tentative 2>/dev/null)" ] || busy=$ns
+			[ -z "$(ip -n "$ns" -6 addr show tentative 2>/dev/null)" ] || ready=
 		done
-		[ -z "$busy" ] && return 0
+		[ -n "$ready" ] && break
 		sleep 0.05
 	done
-	echo "IPv6 addresses in $busy are still tentative" >&2
+	for _ in $(seq 20); do
+		ip netns exec "$NS_CLIENT" ping -6 -c 1 -W 0.5 "$1" >/dev/null 2>&1 && return 0
+	done
+	echo "IPv6 from the client to $1 never worked" >&2
 	return 1
 }
 

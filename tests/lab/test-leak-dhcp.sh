@@ -96,8 +96,14 @@ check_gt "the router saw the solicitation" "$(router_count ns)" 0
 echo "--- ARP"
 ip -n "$NS_CLIENT" neigh flush dev eth0
 check "arping gets answers from the router" quiet in_client arping -c 2 -w 3 -I eth0 "$ROUTER_LAN"
-check "fexyn has no ARP, bridge or netdev table" \
-	not grep -Eq '^table (arp|bridge|netdev) ' <<<"$(in_client nft list tables)"
+check "fexyn has no bridge or netdev table" \
+	not grep -Eq '^table (bridge|netdev) ' <<<"$(in_client nft list tables)"
+# Its ARP table holds two rules, each for the tunnel's own address only.
+arp_rules=$(in_client nft list table arp fexyn 2>/dev/null | grep -E ' (drop|reject|accept)( |$)' |
+	grep -v 'policy accept' || true)
+echo "$arp_rules" | sed 's/^/  | /'
+check "fexyn's ARP rules drop only ARP for the tunnel's address" \
+	[ -z "$(grep -v -e '@tunnel4 drop' -e '^$' <<<"$arp_rules")" ]
 
 wait "$flow"
 echo "  flow: $(cat "$LAB_TMP/flow.out")"

@@ -54,7 +54,7 @@ lab_ipv6_up
 lab_server_ipv6_tunnel
 router_uplink_counter_up
 sed 's|^Address = .*|Address = 10.66.0.2/32, fd66::2/128|' "$LAB_TMP/vpn1.conf" >"$LAB_TMP/vpn1-v6.conf"
-check "the lab's IPv6 works before fexyn" quiet in_client ping -6 -c 1 -W 2 "$WEB6"
+check "the lab's IPv6 works before fexyn" lab_ipv6_wait "$WEB6"
 fx_start
 
 echo "--- a tunnel without IPv6 (fexyn connect)"

@@ -1,16 +1,24 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * udpflood --to ADDR:PORT --rate PPS --seconds S [--mark N] [--bind-dev IFACE]
+ *          [--sport PORT] [--from ADDR]
  *
  * Sends small UDP datagrams at a steady rate, paced on absolute monotonic
  * deadlines in 1 ms slices, and keeps sending when the kernel refuses
  * (EPERM from a reject, unreachable routes): a program that keeps trying is
  * what a leak test needs. Prints "sent=N failed=N" at the end.
+ *
+ * --sport sends from a known port, so that another host can forge packets
+ * into the flow (tests/lab/test-leak-injection.sh). --from sends from an
+ * address, which may be one this host does not own: IP_TRANSPARENT (root)
+ * lets a forger put a remote server's address on its packets.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <net/if.h>
+#include <netinet/in.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +33,8 @@ struct opts {
 	unsigned long rate, seconds;
 	uint32_t mark;
 	const char *dev;
+	unsigned long sport;
+	const char *from;
 };
 
 static int parse_to(const char *s, struct opts *o)
@@ -63,6 +73,8 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "seconds", required_argument, NULL, 's' },
 		{ "mark", required_argument, NULL, 'm' },
 		{ "bind-dev", required_argument, NULL, 'd' },
+		{ "sport", required_argument, NULL, 'p' },
+		{ "from", required_argument, NULL, 'f' },
 		{ 0 },
 	};
 	int c;
@@ -86,11 +98,48 @@ static int parse(int argc, char **argv, struct opts *o)
 		case 'd':
 			o->dev = optarg;
 			break;
+		case 'p':
+			o->sport = strtoul(optarg, NULL, 10);
+			if (o->sport == 0 || o->sport > 65535)
+				return -1;
+			break;
+		case 'f':
+			o->from = optarg;
+			break;
 		default:
 			return -1;
 		}
 	}
 	return (o->to_len && o->rate && o->seconds && optind == argc) ? 0 : -1;
+}
+
+/* The source address and port, when asked for; any address with --from. */
+static int bind_source(int fd, const struct opts *o)
+{
+	struct sockaddr_storage src = { .ss_family = o->to.ss_family };
+	struct sockaddr_in *v4 = (struct sockaddr_in *)&src;
+	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&src;
+	bool is6 = o->to.ss_family == AF_INET6;
+	int one = 1;
+
+	if (!o->sport && !o->from)
+		return 0;
+	if (o->from) {
+		void *addr = is6 ? (void *)&v6->sin6_addr : (void *)&v4->sin_addr;
+
+		if (setsockopt(fd, is6 ? SOL_IPV6 : SOL_IP, is6 ? IPV6_TRANSPARENT : IP_TRANSPARENT,
+			       &one, sizeof(one)) < 0)
+			return -1;
+		if (inet_pton(o->to.ss_family, o->from, addr) != 1) {
+			errno = EINVAL;
+			return -1;
+		}
+	}
+	if (is6)
+		v6->sin6_port = htons((uint16_t)o->sport);
+	else
+		v4->sin_port = htons((uint16_t)o->sport);
+	return bind(fd, (struct sockaddr *)&src, is6 ? sizeof(*v6) : sizeof(*v4));
 }
 
 static int open_socket(const struct opts *o)
@@ -102,6 +151,8 @@ static int open_socket(const struct opts *o)
 	if (o->mark && setsockopt(fd, SOL_SOCKET, SO_MARK, &o->mark, sizeof(o->mark)) < 0)
 		return -1;
 	if (o->dev && setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, o->dev, (socklen_t)strlen(o->dev)) < 0)
+		return -1;
+	if (bind_source(fd, o) < 0)
 		return -1;
 	return fd;
 }
@@ -124,7 +175,8 @@ int main(int argc, char **argv)
 	int fd;
 
 	if (parse(argc, argv, &o) < 0) {
-		fprintf(stderr, "usage: udpflood --to ADDR:PORT --rate PPS --seconds S [--mark N] [--bind-dev IFACE]\n");
+		fprintf(stderr, "usage: udpflood --to ADDR:PORT --rate PPS --seconds S [--mark N]\n"
+				"                [--bind-dev IFACE] [--sport PORT] [--from ADDR]\n");
 		return 2;
 	}
 	fd = open_socket(&o);

@@ -4,19 +4,6 @@
 #include <linux/netfilter.h>
 #include <string.h>
 
-static bool prefix_match(const struct fx_prefix *pf, const struct fx_addr *a)
-{
-	if (pf->addr.family != a->family)
-		return false;
-	for (unsigned bit = 0; bit < pf->len; bit++) {
-		uint8_t m = (uint8_t)(0x80 >> (bit % 8));
-
-		if ((pf->addr.bytes[bit / 8] & m) != (a->bytes[bit / 8] & m))
-			return false;
-	}
-	return true;
-}
-
 static bool set_match(const struct fx_ruleset *rs, enum fx_set_id id, const struct fx_addr *a,
 		      uint8_t proto, uint16_t port)
 {
@@ -30,16 +17,44 @@ static bool set_match(const struct fx_ruleset *rs, enum fx_set_id id, const stru
 
 			if (fx_addr_equal(&e->addr, a) && e->proto == proto && e->port == port)
 				return true;
-		} else if (prefix_match(&s->prefixes[i], a)) {
+		} else if (fx_set_is_interval(id)) {
+			if (fx_range_contains(&s->ranges[i], a))
+				return true;
+		} else if (fx_addr_equal(&s->addrs[i], a)) {
 			return true;
 		}
 	}
 	return false;
 }
 
-static bool name_match(const char *want, const char *have)
+static bool net_match(const char *net, const struct fx_addr *a)
 {
-	return !want[0] || (have && strcmp(want, have) == 0);
+	struct fx_prefix p;
+	struct fx_range r;
+
+	if (fx_prefix_parse(net, &p, NULL) < 0)
+		return false;
+	fx_range_of_prefix(&p, &r);
+	return fx_range_contains(&r, a);
+}
+
+static bool name_match(const char *want, bool negate, const char *have)
+{
+	if (!want[0])
+		return true;
+	return negate != (have && strcmp(want, have) == 0);
+}
+
+static bool nd_target_match(const struct fx_ruleset *rs, const struct fx_rule *r,
+			    const struct test_pkt *p)
+{
+	struct fx_addr target;
+
+	if (r->nd_target_set == FX_SET_NONE)
+		return true;
+	if (!p->nd_target || fx_addr_parse(p->nd_target, &target, NULL) < 0)
+		return false;
+	return set_match(rs, r->nd_target_set, &target, 0, 0);
 }
 
 static bool rule_match(const struct fx_ruleset *rs, const struct fx_rule *r, const struct test_pkt *p,
@@ -49,15 +64,20 @@ static bool rule_match(const struct fx_ruleset *rs, const struct fx_rule *r, con
 
 	if (r->chain != p->chain || (r->nfproto && r->nfproto != nfproto))
 		return false;
-	if (!name_match(r->iif, p->iif) || !name_match(r->oif, p->oif))
+	if (!name_match(r->iif, r->iif_not, p->iif) || !name_match(r->oif, r->oif_not, p->oif))
+		return false;
+	if (!nd_target_match(rs, r, p))
 		return false;
 	if ((r->match_mark && r->mark != p->mark) || (r->ct_established && !p->established))
 		return false;
 	if ((r->l4proto && r->l4proto != p->l4proto) || (r->sport && r->sport != p->sport) ||
 	    (r->dport && r->dport != p->dport))
 		return false;
-	if (r->match_icmp6_type && (p->l4proto != IPPROTO_ICMPV6 || p->icmp6_type < r->icmp6_lo ||
-				    p->icmp6_type > r->icmp6_hi))
+	if (r->match_icmp_type && (p->icmp_type < r->icmp_lo || p->icmp_type > r->icmp_hi))
+		return false;
+	if (r->hop_limit_255 && p->hop_limit != 255)
+		return false;
+	if ((r->saddr_net && !net_match(r->saddr_net, src)) || (r->daddr_net && !net_match(r->daddr_net, dst)))
 		return false;
 	if (r->saddr_set != FX_SET_NONE && !set_match(rs, r->saddr_set, src, p->l4proto, p->sport))
 		return false;
@@ -77,5 +97,5 @@ enum fx_verdict test_eval(const struct fx_ruleset *rs, const struct test_pkt *p)
 	for (size_t i = 0; i < rs->n_rules; i++)
 		if (rule_match(rs, &rs->rules[i], p, &src, &dst))
 			return rs->rules[i].verdict;
-	return FX_DROP;
+	return fx_chain_in_arp_table(p->chain) ? FX_ACCEPT : FX_DROP; /* the chain's policy */
 }

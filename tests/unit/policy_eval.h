@@ -13,9 +13,11 @@ struct test_pkt {
 	uint32_t mark;
 	uint8_t l4proto;
 	uint16_t sport, dport;
-	uint8_t icmp6_type;
+	uint8_t icmp_type;
+	uint8_t hop_limit;         /* IPv6; 0 in tests that do not care */
 	bool established;
-	const char *saddr, *daddr; /* family follows the address */
+	const char *saddr, *daddr; /* family follows the address; in ARP: sender, target */
+	const char *nd_target;     /* of a neighbour solicitation or advert */
 };
 
 /* FX_ACCEPT, FX_DROP or FX_REJECT; a missing table accepts everything. */

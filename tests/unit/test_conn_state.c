@@ -48,6 +48,40 @@ static void fill(struct fx_conn_saved *s)
 	s->current = 1;
 	s->wg_pid = 1234;
 	s->restore_src_valid_mark = true;
+	s->link_index = 17;
+	strcpy(s->link_kind, "tun");
+	s->plan.rules[s->plan.n_rules++] = (struct fx_rule_spec){ .family = AF_INET, .priority = 32765,
+		.table = 51820, .not_fwmark = true, .fwmark = 51820 };
+	s->plan.rules[s->plan.n_rules++] = (struct fx_rule_spec){ .family = AF_INET6, .priority = 32764,
+		.table = 254, .suppress_prefixlen0 = true };
+	assert_int_equal(fx_prefix_parse("0.0.0.0/0", &s->plan.routes[0].dst, NULL), 0);
+	s->plan.routes[0].table = 51820;
+	assert_int_equal(fx_prefix_parse("::/0", &s->plan.routes[1].dst, NULL), 0);
+	s->plan.routes[1].table = 51820;
+	s->plan.routes[1].blackhole = true;
+	s->plan.n_routes = 2;
+	s->plan.src_valid_mark = true;
+}
+
+static void assert_same_plan(const struct fx_route_plan *a, const struct fx_route_plan *b)
+{
+	assert_int_equal(a->n_rules, b->n_rules);
+	for (size_t i = 0; i < a->n_rules; i++) {
+		assert_int_equal(a->rules[i].family, b->rules[i].family);
+		assert_int_equal(a->rules[i].priority, b->rules[i].priority);
+		assert_int_equal(a->rules[i].table, b->rules[i].table);
+		assert_int_equal(a->rules[i].not_fwmark, b->rules[i].not_fwmark);
+		assert_int_equal(a->rules[i].fwmark, b->rules[i].fwmark);
+		assert_int_equal(a->rules[i].suppress_prefixlen0, b->rules[i].suppress_prefixlen0);
+	}
+	assert_int_equal(a->n_routes, b->n_routes);
+	for (size_t i = 0; i < a->n_routes; i++) {
+		assert_true(fx_addr_equal(&a->routes[i].dst.addr, &b->routes[i].dst.addr));
+		assert_int_equal(a->routes[i].dst.len, b->routes[i].dst.len);
+		assert_int_equal(a->routes[i].table, b->routes[i].table);
+		assert_int_equal(a->routes[i].blackhole, b->routes[i].blackhole);
+	}
+	assert_int_equal(a->src_valid_mark, b->src_valid_mark);
 }
 
 static void assert_same(const struct fx_conn_saved *a, const struct fx_conn_saved *b)
@@ -71,6 +105,9 @@ static void assert_same(const struct fx_conn_saved *a, const struct fx_conn_save
 	assert_int_equal(a->current, b->current);
 	assert_int_equal(a->wg_pid, b->wg_pid);
 	assert_int_equal(a->restore_src_valid_mark, b->restore_src_valid_mark);
+	assert_int_equal(a->link_index, b->link_index);
+	assert_string_equal(a->link_kind, b->link_kind);
+	assert_same_plan(&a->plan, &b->plan);
 }
 
 static int parse(const char *s, struct fx_conn_saved *out, struct fx_err *err)
@@ -139,6 +176,12 @@ static void format_text(void **state)
 		"current=1\n"
 		"wg_pid=1234\n"
 		"restore_src_valid_mark=1\n"
+		"link=17 tun\n"
+		"rule=inet 32765 51820 1 51820 0\n"
+		"rule=inet6 32764 254 0 0 1\n"
+		"route=0.0.0.0/0 51820 0\n"
+		"route=::/0 51820 1\n"
+		"src_valid_mark=1\n"
 		"config=/etc/fexyn/se-got.conf\n"
 		"resolved=0.0=198.51.100.7:51820/udp\n"
 		"config=/home/user/VPN configs/a=b.conf\n"
@@ -299,6 +342,36 @@ static void parse_whole_file_errors(void **state)
 	expect_error("version=1\nconfig=/a.conf\ncurrent=0\n", "incomplete");
 }
 
+/* What a connect applied is undone exactly: the largest plan a config can
+ * make is kept whole, and a damaged line is refused with its number. */
+static void the_applied_plan_is_kept_whole(void **state)
+{
+	struct fx_err err;
+	char prefix[64];
+
+	(void)state;
+	fill(&saved);
+	saved.plan.n_routes = 0;
+	while (saved.plan.n_routes < FX_MAX_PLAN_ROUTES) {
+		struct fx_route_spec *rt = &saved.plan.routes[saved.plan.n_routes];
+
+		snprintf(prefix, sizeof(prefix), "2001:db8:ffff:ffff:ffff:ffff:%x:%x/128",
+			 (unsigned)saved.plan.n_routes, (unsigned)saved.plan.n_routes);
+		assert_int_equal(fx_prefix_parse(prefix, &rt->dst, NULL), 0);
+		rt->table = 4294967295u;
+		saved.plan.n_routes++;
+	}
+	assert_int_equal(fx_conn_state_format(&saved, text, sizeof(text)), 0);
+	assert_int_equal(parse(text, &back, &err), 0);
+	assert_same(&saved, &back);
+	expect_error("version=1\ninterface=fexyn0\nconfig=/a.conf\nroute=10.0.0.0/8 51820\n",
+		     "line 4: route: expected PREFIX TABLE BLACKHOLE");
+	expect_error("version=1\ninterface=fexyn0\nconfig=/a.conf\nrule=inet 1 2 3 4 5\n",
+		     "line 4: rule: expected FAMILY PRIORITY TABLE NOT_FWMARK FWMARK SUPPRESS");
+	expect_error("version=1\ninterface=fexyn0\nconfig=/a.conf\nlink=0 tun\n",
+		     "line 4: link: expected INDEX KIND");
+}
+
 static void backend_names_round_trip(void **state)
 {
 	static const enum fx_backend all[] = { FX_BACKEND_AUTO, FX_BACKEND_KERNEL,
@@ -336,6 +409,7 @@ int main(void)
 		cmocka_unit_test(config_path_length_limit),
 		cmocka_unit_test(parse_whole_file_errors),
 		cmocka_unit_test(backend_names_round_trip),
+		cmocka_unit_test(the_applied_plan_is_kept_whole),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -91,6 +91,75 @@ static void nft_events_on_our_table_from_others_count(void **state)
 	assert_false(fx_nft_event_touches_table(nft_msg(NFT_MSG_DELTABLE, NFPROTO_INET, 42, "fexyn"), 42));
 	assert_false(fx_nft_event_touches_table(nft_msg(NFT_MSG_DELTABLE, NFPROTO_INET, 99, "fexyn_x"), 42));
 	assert_false(fx_nft_event_touches_table(nft_msg(NFT_MSG_DELTABLE, NFPROTO_IPV4, 99, "fexyn"), 42));
+	/* arp fexyn, which holds the rules for the tunnel's address, is ours too. */
+	assert_true(fx_nft_event_touches_table(nft_msg(NFT_MSG_DELTABLE, NFPROTO_ARP, 99, "fexyn"), 42));
+}
+
+/* The kind tells fexynd's own WireGuard link from someone's veth of that name. */
+static void link_kind_is_read(void **state)
+{
+	struct nlmsghdr *nlh = link_msg(RTM_NEWLINK, IFF_UP, "fexyn0");
+	struct nlattr *info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	struct fx_link l;
+
+	(void)state;
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "wireguard");
+	mnl_attr_nest_end(nlh, info);
+	assert_int_equal(fx_rtnl_parse_link(nlh, &l), 0);
+	assert_string_equal(l.kind, "wireguard");
+	nlh = link_msg(RTM_NEWLINK, IFF_UP, "fexyn0");
+	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "a-kind-far-too-long-to-be-true");
+	mnl_attr_nest_end(nlh, info);
+	assert_int_equal(fx_rtnl_parse_link(nlh, &l), -EBADMSG);
+	assert_int_equal(fx_rtnl_parse_link(link_msg(RTM_NEWLINK, IFF_UP, "eth0"), &l), 0);
+	assert_string_equal(l.kind, "");
+}
+
+static struct nlmsghdr *addr_msg(uint16_t type, uint8_t family, uint8_t len, const char *local,
+				 const char *peer)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifaddrmsg *ifa;
+	struct fx_addr a;
+
+	nlh->nlmsg_type = type;
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = family;
+	ifa->ifa_prefixlen = len;
+	ifa->ifa_index = 7;
+	if (peer && fx_addr_parse(peer, &a, NULL) == 0)
+		mnl_attr_put(nlh, IFA_ADDRESS, fx_addr_len(&a), a.bytes);
+	if (local && fx_addr_parse(local, &a, NULL) == 0)
+		mnl_attr_put(nlh, IFA_LOCAL, fx_addr_len(&a), a.bytes);
+	return nlh;
+}
+
+/* The link's own address, not a point-to-point peer's (OpenVPN's tun). */
+static void addresses_are_the_local_ones(void **state)
+{
+	struct fx_prefix p;
+	char text[INET6_ADDRSTRLEN];
+	int index = 0;
+
+	(void)state;
+	assert_int_equal(fx_rtnl_parse_addr(addr_msg(RTM_NEWADDR, AF_INET, 32, "10.8.0.6", "10.8.0.5"),
+					    &index, &p), 0);
+	fx_addr_format(&p.addr, text, sizeof(text));
+	assert_string_equal(text, "10.8.0.6");
+	assert_int_equal(p.len, 32);
+	assert_int_equal(index, 7);
+	assert_int_equal(fx_rtnl_parse_addr(addr_msg(RTM_NEWADDR, AF_INET6, 64, NULL, "fd66::2"),
+					    &index, &p), 0);
+	fx_addr_format(&p.addr, text, sizeof(text));
+	assert_string_equal(text, "fd66::2");
+	/* Wrong lengths, families and prefix lengths are refused. */
+	assert_int_equal(fx_rtnl_parse_addr(addr_msg(RTM_NEWADDR, AF_INET6, 64, "10.8.0.6", NULL),
+					    &index, &p), -EBADMSG);
+	assert_int_equal(fx_rtnl_parse_addr(addr_msg(RTM_NEWADDR, AF_INET, 33, "10.8.0.6", NULL),
+					    &index, &p), -EBADMSG);
+	assert_int_equal(fx_rtnl_parse_addr(addr_msg(RTM_NEWADDR, AF_PACKET, 0, NULL, NULL), &index, &p),
+			 -EBADMSG);
 }
 
 int main(void)
@@ -99,6 +168,8 @@ int main(void)
 		cmocka_unit_test(link_up_needs_up_and_running),
 		cmocka_unit_test(link_messages_are_validated),
 		cmocka_unit_test(nft_events_on_our_table_from_others_count),
+		cmocka_unit_test(link_kind_is_read),
+		cmocka_unit_test(addresses_are_the_local_ones),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

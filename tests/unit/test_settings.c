@@ -7,7 +7,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "dns.h"
 #include "settings.h"
@@ -96,6 +100,60 @@ static void the_resolver_file_lists_the_tunnel_servers(void **state)
 	assert_int_equal(fx_dns_format(&cfg, text, 40), -ENOSPC);
 }
 
+static mode_t mode_of(const char *path)
+{
+	struct stat st;
+
+	assert_int_equal(stat(path, &st), 0);
+	return st.st_mode & 07777;
+}
+
+static void slurp(const char *path, char *buf, size_t cap)
+{
+	FILE *f = fopen(path, "re");
+	size_t n;
+
+	assert_non_null(f);
+	n = fread(buf, 1, cap - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+}
+
+/* The replaced resolver file keeps the original's mode, whatever fexynd's
+ * umask, while the tunnel is up and after it is put back. */
+static void the_resolver_file_keeps_its_mode(void **state)
+{
+	char dir[] = "/tmp/fexyn-test-dns.XXXXXX", conf[256], saved[256], text[256];
+	struct fx_wg_config cfg;
+	mode_t old = umask(077);
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(conf, sizeof(conf), "%s/resolv.conf", dir);
+	snprintf(saved, sizeof(saved), "%s/state", dir);
+	f = fopen(conf, "we");
+	assert_non_null(f);
+	fputs("nameserver 192.168.77.1\n", f);
+	fclose(f);
+	assert_int_equal(chmod(conf, 0604), 0);
+	memset(&cfg, 0, sizeof(cfg));
+	assert_int_equal(fx_addr_parse("10.64.0.1", &cfg.dns[0], NULL), 0);
+	cfg.n_dns = 1;
+	assert_int_equal(fx_dns_apply(conf, saved, &cfg), 0);
+	assert_int_equal(mode_of(conf), 0604);
+	slurp(conf, text, sizeof(text));
+	assert_non_null(strstr(text, "nameserver 10.64.0.1"));
+	assert_int_equal(fx_dns_restore(saved), 0);
+	assert_int_equal(mode_of(conf), 0604);
+	slurp(conf, text, sizeof(text));
+	assert_string_equal(text, "nameserver 192.168.77.1\n");
+	umask(old);
+	unlink(conf);
+	rmdir(saved);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -103,6 +161,7 @@ int main(void)
 		cmocka_unit_test(damaged_files_name_the_line),
 		cmocka_unit_test(the_cli_words_change_one_setting),
 		cmocka_unit_test(the_resolver_file_lists_the_tunnel_servers),
+		cmocka_unit_test(the_resolver_file_keeps_its_mode),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

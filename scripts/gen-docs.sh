@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Rewrites the generated parts of the documentation: docs/security.md's
+# per-state allow-list, from the code (tools/policy-doc), and, when a test
+# run left its lab logs in build/, the README's table of leak scenarios
+# (tests/lab/leak-table.sh). The tests only check; they never write.
+#   scripts/gen-docs.sh [BUILD_DIR]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-build}
+doc=docs/security.md
+
+[ -x "$build/tools/policy-doc" ] || scripts/build.sh
+generated=$("$build/tools/policy-doc")
+# Everything between the markers is replaced; the markers stay.
+awk -v gen="$generated" '
+	/^<!-- policy:begin -->$/ { print; print gen; skip = 1; next }
+	/^<!-- policy:end -->$/ { skip = 0 }
+	!skip { print }
+' "$doc" >"$doc.new"
+mv "$doc.new" "$doc"
+echo "gen-docs: $doc rewritten"
+if ls "$build"/lab-test-leak-*.log >/dev/null 2>&1; then
+	tests/lab/leak-table.sh --readme README.md >/dev/null
+	echo "gen-docs: README.md's leak table rewritten from $build/lab-*.log"
+fi

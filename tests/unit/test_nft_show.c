@@ -31,7 +31,7 @@ static const char *fake(const char *body)
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/nft", dir);
-	f = fopen(path, "w");
+	f = fopen(path, "we");
 	assert_non_null(f);
 	fprintf(f, "#!/bin/sh\n%s\n", body);
 	assert_int_equal(fclose(f), 0);

@@ -173,7 +173,8 @@ static void collect_cuts(const struct fx_policy_input *in, struct lan_cuts *c)
 	for (size_t i = 0; i < g->n_addresses; i++)
 		cut_subnet(c, &g->addresses[i]);
 	for (size_t i = 0; i < in->n_link_addrs; i++)
-		cut_subnet(c, &in->link_addrs[i]);
+		if (!is_link_local(&in->link_addrs[i].addr))
+			cut_subnet(c, &in->link_addrs[i]);
 	for (size_t i = 0; i < g->n_resolvers; i++)
 		cut_addr(c, &g->resolvers[i]);
 	for (size_t i = 0; i < g->n_routes; i++)
@@ -221,7 +222,12 @@ static int add_addr(struct fx_set *set, const struct fx_addr *a)
 	return 0;
 }
 
-/* The guard's addresses and those the link holds now, once each. */
+/*
+ * The guard's addresses and those the link holds now, once each. A
+ * link-local address the link got by itself is left out: the kernel takes a
+ * packet to a link-local address only on that address's own link, and the
+ * tunnel's is new each time the link is made.
+ */
 static int fill_tunnel_addrs(const struct fx_policy_input *in, struct fx_ruleset *rs)
 {
 	const struct fx_guard *g = in->guard;
@@ -231,6 +237,8 @@ static int fill_tunnel_addrs(const struct fx_policy_input *in, struct fx_ruleset
 		const struct fx_addr *a = i < g->n_addresses ? &g->addresses[i].addr
 							     : &in->link_addrs[i - g->n_addresses].addr;
 
+		if (i >= g->n_addresses && is_link_local(a))
+			continue;
 		r = add_addr(&rs->sets[a->family == AF_INET6 ? FX_SET_TUNNEL6 : FX_SET_TUNNEL4], a);
 		if (r == 0 && a->family == AF_INET)
 			r = add_addr(&rs->sets[FX_SET_ARP_TUNNEL4], a);

@@ -538,6 +538,24 @@ static void addresses_read_off_the_link_count_too(void **state)
 	assert_int_equal(out_udp(f, "eth0", "10.8.0.1", 9999, 0), FX_REJECT);
 }
 
+/* The link-local address a tunnel link gets by itself changes each time the
+ * link is made: it changes nothing in the rules (the kernel takes packets
+ * to a link-local address only on its own link anyway). */
+static void a_links_own_link_local_address_changes_nothing(void **state)
+{
+	struct fixture *f = *state;
+	static struct fx_ruleset before;
+	struct fx_prefix ll;
+
+	compile(f, FX_STATE_CONNECTED);
+	before = f->rs;
+	assert_int_equal(fx_prefix_parse("fe80::1234:5678/64", &ll, NULL), 0);
+	f->in.link_addrs = &ll;
+	f->in.n_link_addrs = 1;
+	compile(f, FX_STATE_CONNECTED);
+	assert_true(fx_ruleset_equal(&before, &f->rs));
+}
+
 /* The tunnel's address never leaves by another interface, LAN or not. */
 static void the_tunnel_address_never_leaves_around_the_tunnel(void **state)
 {
@@ -703,6 +721,7 @@ int main(void)
 		T(too_many_resolvers_and_endpoints_still_fit),
 		T(the_tunnel_address_is_reached_only_through_the_tunnel),
 		T(addresses_read_off_the_link_count_too),
+		T(a_links_own_link_local_address_changes_nothing),
 		T(the_tunnel_address_never_leaves_around_the_tunnel),
 		T(no_neighbour_discovery_or_arp_for_the_tunnel_address),
 		T(the_tunnels_own_prefixes_are_not_lan),

@@ -334,51 +334,33 @@ static struct fx_rule *not_via_tunnel(struct builder *b, enum fx_chain chain, co
  * CVE-2019-14899: a LAN host or a hostile access point that sends to the
  * tunnel's address over the physical interface can probe, or inject into,
  * the connections that run through the tunnel (conntrack does not know
- * interfaces, so "established" would let a forged reply in). Such packets
- * are dropped before anything can accept them, and neighbour discovery is
- * not answered for the address on other links.
+ * interfaces, so "established" would let a forged reply in). On input,
+ * what is addressed to the tunnel's addresses, or solicits them, is dropped
+ * unless it came through the tunnel, before anything can accept it; on the
+ * way out, what comes from them, or advertises them, leaves through the
+ * tunnel or not at all: anything else would tell the LAN the address.
  */
-static void add_tunnel_addr_in(struct builder *b, const struct fx_guard *g)
+static void add_tunnel_addr_rules(struct builder *b, enum fx_chain chain, const struct fx_guard *g)
 {
+	bool in = chain == FX_CHAIN_INPUT;
 	struct fx_rule *r;
 
 	for (size_t f = 0; f < 2; f++) {
 		if (b->rs->sets[tunnel_fams[f].set].n == 0)
 			continue;
-		r = not_via_tunnel(b, FX_CHAIN_INPUT, "to the tunnel's address, not through the tunnel", g);
+		r = not_via_tunnel(b, chain, in ? "to the tunnel's address, not through the tunnel"
+						: "from the tunnel's address, outside the tunnel", g);
 		r->nfproto = tunnel_fams[f].nfproto;
-		r->daddr_set = tunnel_fams[f].set;
+		*(in ? &r->daddr_set : &r->saddr_set) = tunnel_fams[f].set;
 	}
 	if (b->rs->sets[FX_SET_TUNNEL6].n == 0)
 		return;
-	r = not_via_tunnel(b, FX_CHAIN_INPUT, "neighbour solicitation for the tunnel's address", g);
+	r = not_via_tunnel(b, chain, in ? "neighbour solicitation for the tunnel's address"
+					: "neighbour advert for the tunnel's address", g);
 	r->nfproto = NFPROTO_IPV6;
 	r->l4proto = IPPROTO_ICMPV6;
 	r->match_icmp_type = true;
-	r->icmp_lo = r->icmp_hi = 135;
-	r->nd_target_set = FX_SET_TUNNEL6;
-}
-
-/* The tunnel's address leaves through the tunnel or not at all: anything
- * else would tell the LAN which address the tunnel has. */
-static void add_tunnel_addr_out(struct builder *b, enum fx_chain chain, const struct fx_guard *g)
-{
-	struct fx_rule *r;
-
-	for (size_t f = 0; f < 2; f++) {
-		if (b->rs->sets[tunnel_fams[f].set].n == 0)
-			continue;
-		r = not_via_tunnel(b, chain, "from the tunnel's address, outside the tunnel", g);
-		r->nfproto = tunnel_fams[f].nfproto;
-		r->saddr_set = tunnel_fams[f].set;
-	}
-	if (b->rs->sets[FX_SET_TUNNEL6].n == 0)
-		return;
-	r = not_via_tunnel(b, chain, "neighbour advert for the tunnel's address", g);
-	r->nfproto = NFPROTO_IPV6;
-	r->l4proto = IPPROTO_ICMPV6;
-	r->match_icmp_type = true;
-	r->icmp_lo = r->icmp_hi = 136;
+	r->icmp_lo = r->icmp_hi = in ? 135 : 136;
 	r->nd_target_set = FX_SET_TUNNEL6;
 }
 
@@ -624,7 +606,7 @@ static void add_postrouting(struct builder *b, const struct fx_guard *g, bool gu
 
 	set_if(rule(b, post, FX_ACCEPT, "loopback")->oif, "lo");
 	if (g)
-		add_tunnel_addr_out(b, post, g);
+		add_tunnel_addr_rules(b, post, g);
 	if (guarded && g) {
 		set_if(rule(b, post, FX_ACCEPT, "into the tunnel")->oif, g->tunnel);
 		add_endpoint_out(b, post, g);
@@ -678,8 +660,8 @@ int fx_policy_compile(const struct fx_policy_input *in, struct fx_ruleset *out)
 		out->sets[FX_SET_ENDPOINTS4].n = out->sets[FX_SET_ENDPOINTS6].n = 0;
 	add_loopback(&b);
 	if (in->guard) {
-		add_tunnel_addr_in(&b, in->guard);
-		add_tunnel_addr_out(&b, FX_CHAIN_OUTPUT, in->guard);
+		add_tunnel_addr_rules(&b, FX_CHAIN_INPUT, in->guard);
+		add_tunnel_addr_rules(&b, FX_CHAIN_OUTPUT, in->guard);
 		add_arp(&b);
 	}
 	add_input_established(&b);

@@ -78,10 +78,11 @@ fx_state() {
 	fx status --json | jq -r .state
 }
 
-# Polls the daemon's state (≤ 5 s); events, not timers, move it.
-fx_wait_state() {
+# Polls the daemon's state (≤ 5 s, or $2 s); events, not timers, move it,
+# but noticing a dead server takes it 3 s of silence.
+fx_wait_state() { # state [seconds]
 	local want=$1 got=
-	for _ in $(seq 100); do
+	for _ in $(seq $((${2:-5} * 20))); do
 		got=$(fx_state 2>/dev/null) || true
 		[ "$got" = "$want" ] && return 0
 		sleep 0.05

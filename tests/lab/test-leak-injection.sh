@@ -141,19 +141,6 @@ from_tunnel_on_lan() {
 	counter_of "$NS_LAN" inet labseen from_tunnel
 }
 
-# Polls (≤ 15 s) until fexynd reports state $1: noticing a dead server
-# takes it 3 s of silence.
-wait_state_slow() { # state
-	local got=
-	for _ in $(seq 300); do
-		got=$(fx_state 2>/dev/null) || true
-		[ "$got" = "$1" ] && return 0
-		sleep 0.05
-	done
-	echo "state is '$got', expected '$1'" >&2
-	return 1
-}
-
 # Polls (≤ 10 s) until link $1 holds both tunnel addresses.
 wait_tunnel_addrs() { # link
 	local a
@@ -282,7 +269,7 @@ fx lan allow >/dev/null
 
 echo "=== fexyn connect, reconnecting: the VPN server killed, fexyn0 keeps the addresses"
 kill -9 "$VPN_WG_PID"
-wait_state_slow reconnecting
+fx_wait_state reconnecting 15
 check "fexyn0 holds the tunnel's addresses" wait_tunnel_addrs fexyn0
 # The client's flow keeps sending (refused now), and keeps conntrack's
 # entry for it alive.

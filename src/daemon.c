@@ -171,6 +171,9 @@ static int open_kernel_sockets(struct fx_daemon *d)
 		if (d->monitor_fd < 0)
 			return fx_log_errno(d->monitor_fd, "cannot watch nftables events");
 	}
+	if (!fx_nft_filters_arp(d->nft))
+		log_warn("this kernel's nftables has no arp family: ARP for the tunnel's address is "
+			 "not filtered (the rest of the policy is)");
 	d->rtnl_fd = fx_rtnl_events_open();
 	if (d->rtnl_fd < 0)
 		return fx_log_errno(d->rtnl_fd, "cannot watch link events");

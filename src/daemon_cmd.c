@@ -112,6 +112,7 @@ void fx_daemon_status_lines(struct fx_daemon *d, struct fx_reply *reply)
 	}
 	fx_reply_line(reply, "protection=%s",
 		      fx_nft_uses_table_flags(d->nft) ? "owner+persist" : "monitor");
+	fx_reply_line(reply, "arp_filter=%s", fx_nft_filters_arp(d->nft) ? "on" : "unavailable");
 	fx_reply_line(reply, "daemon_pid=%d", (int)getpid());
 }
 

@@ -23,6 +23,7 @@ struct fx_nft {
 	uint32_t portid;
 	uint32_t seq;
 	bool table_flags;
+	bool arp; /* the kernel has nftables' arp family */
 };
 
 static int socket_open(struct mnl_socket **out, uint32_t *portid)
@@ -140,7 +141,7 @@ static int send_ruleset(struct fx_nft *nft, const struct fx_ruleset *rs, uint32_
 	uint16_t failed_type = 0;
 	int r;
 
-	r = fx_batch_build(&b, rs, flags, nft->seq);
+	r = fx_batch_build(&b, rs, flags, nft->arp, nft->seq);
 	if (r < 0)
 		return fx_err_set(err, "cannot build the nftables batch: %s", strerror(-r)), r;
 	nft->seq += b.n_msgs + 2;
@@ -168,10 +169,11 @@ int fx_nft_apply(struct fx_nft *nft, const struct fx_ruleset *rs, struct fx_err 
 }
 
 /*
- * Creates and deletes a throwaway table with both flags in one batch: a
- * kernel that lacks either refuses the whole batch, and nothing stays.
+ * Creates and deletes a throwaway table of family with flags in one batch:
+ * a kernel that lacks the family or a flag refuses the whole batch, and
+ * nothing stays.
  */
-static bool probe_table_flags(struct fx_nft *nft)
+static bool probe_table(struct fx_nft *nft, uint32_t family, uint32_t flags)
 {
 	char buf[FX_NL_BUF] = { 0 }; /* no stack bytes in attribute padding */
 	struct mnl_nlmsg_batch *batch = mnl_nlmsg_batch_start(buf, sizeof(buf));
@@ -182,17 +184,17 @@ static bool probe_table_flags(struct fx_nft *nft)
 	if (!t)
 		return false;
 	snprintf(name, sizeof(name), "fexyn_probe_%u", nft->portid);
-	nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, NFPROTO_INET);
+	nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, family);
 	nftnl_table_set_str(t, NFTNL_TABLE_NAME, name);
-	nftnl_table_set_u32(t, NFTNL_TABLE_FLAGS, FX_TABLE_F_OWNER | FX_TABLE_F_PERSIST);
+	nftnl_table_set_u32(t, NFTNL_TABLE_FLAGS, flags);
 	nftnl_batch_begin(mnl_nlmsg_batch_current(batch), nft->seq++);
 	mnl_nlmsg_batch_next(batch);
 	nftnl_table_nlmsg_build_payload(
-		nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(batch), NFT_MSG_NEWTABLE, NFPROTO_INET,
+		nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(batch), NFT_MSG_NEWTABLE, (uint16_t)family,
 				      NLM_F_CREATE | NLM_F_ACK, nft->seq++), t);
 	mnl_nlmsg_batch_next(batch);
 	nftnl_table_nlmsg_build_payload(
-		nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(batch), NFT_MSG_DELTABLE, NFPROTO_INET,
+		nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(batch), NFT_MSG_DELTABLE, (uint16_t)family,
 				      NLM_F_ACK, nft->seq++), t);
 	mnl_nlmsg_batch_next(batch);
 	nftnl_batch_end(mnl_nlmsg_batch_current(batch), nft->seq++);
@@ -221,7 +223,10 @@ int fx_nft_open(struct fx_nft **out, bool want_flags)
 		return r;
 	}
 	nft->seq = (uint32_t)time(NULL);
-	nft->table_flags = want_flags && probe_table_flags(nft);
+	nft->table_flags = want_flags && probe_table(nft, NFPROTO_INET, FX_TABLE_F_OWNER | FX_TABLE_F_PERSIST);
+	/* Without the arp family the ARP rules are left out, not the whole
+	 * policy: a batch the kernel refuses would leave no table at all. */
+	nft->arp = probe_table(nft, NFPROTO_ARP, 0);
 	*out = nft;
 	return 0;
 }
@@ -237,6 +242,11 @@ void fx_nft_close(struct fx_nft *nft)
 bool fx_nft_uses_table_flags(const struct fx_nft *nft)
 {
 	return nft->table_flags;
+}
+
+bool fx_nft_filters_arp(const struct fx_nft *nft)
+{
+	return nft->arp;
 }
 
 uint32_t fx_nft_portid(const struct fx_nft *nft)

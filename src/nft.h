@@ -30,6 +30,8 @@ int fx_nft_open(struct fx_nft **out, bool want_flags);
 void fx_nft_close(struct fx_nft *nft);
 
 bool fx_nft_uses_table_flags(const struct fx_nft *nft);
+/* Whether table arp fexyn is made (the kernel has nftables' arp family). */
+bool fx_nft_filters_arp(const struct fx_nft *nft);
 uint32_t fx_nft_portid(const struct fx_nft *nft);
 
 /* Makes the kernel's table equal to rs in one transaction. */

@@ -27,6 +27,7 @@ struct writer {
 	struct fx_batch *b;
 	uint32_t seq;
 	int err;
+	bool arp; /* table arp fexyn goes in too */
 };
 
 /* Reserves room for the next message; NULL (and w->err) when full. */
@@ -290,22 +291,34 @@ static void put_rule(struct writer *w, const struct fx_rule *rule)
 	nftnl_rule_free(r);
 }
 
+static bool wanted(const struct writer *w, uint32_t family)
+{
+	return family != NFPROTO_ARP || w->arp;
+}
+
 static void put_ruleset(struct writer *w, const struct fx_ruleset *rs, uint32_t flags)
 {
 	for (size_t t = 0; t < N_TABLES; t++)
-		put_table(w, table_families[t], NFT_MSG_NEWTABLE, true, flags);
+		if (wanted(w, table_families[t]))
+			put_table(w, table_families[t], NFT_MSG_NEWTABLE, true, flags);
 	for (enum fx_chain c = 0; c < FX_CHAIN_COUNT; c++)
-		put_chain(w, c);
+		if (wanted(w, fx_nft_chain_family(c)))
+			put_chain(w, c);
 	for (enum fx_set_id id = 0; id < FX_SET_COUNT; id++)
-		put_set(w, id);
+		if (wanted(w, fx_nft_set_family(id)))
+			put_set(w, id);
 	for (size_t t = 0; t < N_TABLES; t++)
-		put_rules_flush(w, table_families[t]);
+		if (wanted(w, table_families[t]))
+			put_rules_flush(w, table_families[t]);
 	for (enum fx_set_id id = 0; id < FX_SET_COUNT; id++) {
+		if (!wanted(w, fx_nft_set_family(id)))
+			continue;
 		put_set_flush(w, id);
 		put_set_elems(w, id, &rs->sets[id]);
 	}
 	for (size_t i = 0; i < rs->n_rules; i++)
-		put_rule(w, &rs->rules[i]);
+		if (wanted(w, fx_nft_chain_family(rs->rules[i].chain)))
+			put_rule(w, &rs->rules[i]);
 }
 
 /*
@@ -316,15 +329,17 @@ static void put_ruleset(struct writer *w, const struct fx_ruleset *rs, uint32_t 
 static void put_tables_delete(struct writer *w)
 {
 	for (size_t t = 0; t < N_TABLES; t++) {
+		if (!wanted(w, table_families[t]))
+			continue;
 		put_table(w, table_families[t], NFT_MSG_NEWTABLE, false, 0);
 		put_table(w, table_families[t], NFT_MSG_DELTABLE, false, 0);
 	}
 }
 
 int fx_batch_build(struct fx_batch *batch, const struct fx_ruleset *rs, uint32_t table_flags,
-		   uint32_t seq)
+		   bool arp, uint32_t seq)
 {
-	struct writer w = { .b = batch, .seq = seq };
+	struct writer w = { .b = batch, .seq = seq, .arp = arp };
 
 	memset(batch, 0, sizeof(*batch));
 	batch->buf = calloc(1, BATCH_CAP);

@@ -23,11 +23,13 @@ struct fx_batch {
 };
 
 /*
- * Fills batch for ruleset: with rs->present, create-or-update the table
- * with table_flags, its chains and sets, then flush and refill its rules
- * and set elements — never deleting the table, so there is no gap. Without
- * it, delete the table. Returns 0, -ENOMEM or -E2BIG.
+ * Fills batch for ruleset: with rs->present, create-or-update the tables
+ * with table_flags, their chains and sets, then flush and refill their
+ * rules and set elements — never deleting a table, so there is no gap.
+ * Without it, delete the tables. arp false leaves out table arp fexyn and
+ * everything in it (a kernel without nftables' arp family). Returns 0,
+ * -ENOMEM or -E2BIG.
  */
 int fx_batch_build(struct fx_batch *batch, const struct fx_ruleset *rs, uint32_t table_flags,
-		   uint32_t seq);
+		   bool arp, uint32_t seq);
 void fx_batch_free(struct fx_batch *batch);

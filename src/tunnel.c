@@ -543,10 +543,11 @@ int fx_conn_start(struct fx_daemon *d, const struct fx_conn_saved *want,
 
 	if (r == 0)
 		r = load_configs(&s, texts, &cfgs, err);
-	if (r == 0 && (r = keep_copies(d, &s, texts, err)) < 0)
-		free_configs(&(struct fx_conn){ .cfgs = cfgs, .saved = s });
 
-	if (r == 0 && (r = resolve_endpoints(&s, cfgs, err)) < 0)
+	/* The copies replace the running tunnel's only once nothing else can
+	 * refuse the new configs. */
+	if (r == 0 && ((r = resolve_endpoints(&s, cfgs, err)) < 0 ||
+		       (r = keep_copies(d, &s, texts, err)) < 0))
 		free_configs(&(struct fx_conn){ .cfgs = cfgs, .saved = s });
 	if (r < 0)
 		return r;

@@ -40,6 +40,12 @@ int fx_nft_table_info(struct fx_nft *nft, struct fx_table_info *info)
 	return 0;
 }
 
+bool fx_nft_filters_arp(const struct fx_nft *nft)
+{
+	(void)nft;
+	return true;
+}
+
 bool fx_nft_uses_table_flags(const struct fx_nft *nft)
 {
 	(void)nft;

@@ -39,7 +39,7 @@ static int setup(void **state)
 	fx_guard_set(&f->guard, "endpoint", "198.51.100.10:51820", &err);
 	fx_guard_set(&f->guard, "fwmark", "51820", &err);
 	assert_int_equal(fx_policy_compile(&in, &f->rs), 0);
-	assert_int_equal(fx_batch_build(&f->batch, &f->rs, FX_TABLE_F_OWNER | FX_TABLE_F_PERSIST, 100), 0);
+	assert_int_equal(fx_batch_build(&f->batch, &f->rs, FX_TABLE_F_OWNER | FX_TABLE_F_PERSIST, true, 100), 0);
 	*state = f;
 	return 0;
 }
@@ -139,7 +139,7 @@ static void disconnected_deletes_both_tables(void **state)
 	struct census c = { 0 };
 
 	(void)state;
-	assert_int_equal(fx_batch_build(&b, &none, 0, 1), 0);
+	assert_int_equal(fx_batch_build(&b, &none, 0, true, 1), 0);
 	assert_int_equal(each_msg(&b, count, &c), 4);
 	assert_int_equal(c.types[0], NFT_MSG_NEWTABLE);
 	assert_int_equal(c.types[1], NFT_MSG_DELTABLE);
@@ -151,6 +151,36 @@ static void disconnected_deletes_both_tables(void **state)
 	assert_int_equal(c.families[3], NFPROTO_ARP);
 	assert_true(c.flagless_create);
 	assert_int_equal(c.table_flags, 0);
+	fx_batch_free(&b);
+}
+
+/* A kernel without nftables' arp family gets the rest of the policy: a
+ * batch it refused whole would leave no table at all. */
+static void without_the_arp_family_the_rest_is_there(void **state)
+{
+	struct fixture *f = *state;
+	struct fx_policy_input in = { .state = FX_STATE_CONNECTED, .guard = &f->guard };
+	struct fx_batch b;
+	struct census c = { 0 };
+	size_t arp_msgs = 0;
+
+	fx_settings_default(&in.settings);
+	assert_int_equal(fx_guard_set(&f->guard, "address", "10.66.0.2/32", NULL), 0);
+	assert_int_equal(fx_policy_compile(&in, &f->rs), 0);
+	assert_int_equal(fx_batch_build(&b, &f->rs, 0, false, 1), 0);
+	each_msg(&b, count, &c);
+	for (size_t i = 0; i < c.n; i++)
+		arp_msgs += c.families[i] == NFPROTO_ARP;
+	assert_int_equal(arp_msgs, 0);
+	assert_int_equal(c.types[0], NFT_MSG_NEWTABLE);
+	assert_true(c.rules > 0);
+	fx_batch_free(&b);
+	assert_int_equal(fx_batch_build(&b, &f->rs, 0, true, 1), 0);
+	memset(&c, 0, sizeof(c));
+	each_msg(&b, count, &c);
+	for (size_t i = 0; i < c.n; i++)
+		arp_msgs += c.families[i] == NFPROTO_ARP;
+	assert_true(arp_msgs > 0);
 	fx_batch_free(&b);
 }
 
@@ -295,6 +325,7 @@ int main(void)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 		T(one_transaction_adopts_and_refills),
 		T(disconnected_deletes_both_tables),
+		T(without_the_arp_family_the_rest_is_there),
 		T(endpoint_key_is_addr_proto_port),
 		T(lan_intervals_end_after_the_prefix),
 		T(carve_out_checks_the_mark),

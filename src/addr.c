@@ -18,6 +18,11 @@ bool fx_addr_equal(const struct fx_addr *a, const struct fx_addr *b)
 	return a->family == b->family && memcmp(a->bytes, b->bytes, fx_addr_len(a)) == 0;
 }
 
+bool fx_prefix_equal(const struct fx_prefix *a, const struct fx_prefix *b)
+{
+	return a->len == b->len && fx_addr_equal(&a->addr, &b->addr);
+}
+
 int fx_addr_parse(const char *s, struct fx_addr *out, struct fx_err *err)
 {
 	memset(out, 0, sizeof(*out));

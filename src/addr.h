@@ -39,6 +39,7 @@ struct fx_prefix {
 
 size_t fx_addr_len(const struct fx_addr *a);
 bool fx_addr_equal(const struct fx_addr *a, const struct fx_addr *b);
+bool fx_prefix_equal(const struct fx_prefix *a, const struct fx_prefix *b);
 
 int fx_addr_parse(const char *s, struct fx_addr *out, struct fx_err *err);
 int fx_endpoint_parse(const char *s, struct fx_endpoint *out, struct fx_err *err);

@@ -24,19 +24,12 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "clock.h"
 #include "conn_state.h"
 #include "ipc.h"
 #include "wgconf.h"
 
 #define DEFAULT_WAIT_S 20
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 struct connect_args {
 	const char *ifname, *backend;
@@ -159,7 +152,7 @@ static int read_line(int fd, char *buf, size_t cap, size_t *have, uint64_t deadl
 	for (;;) {
 		char *nl = memchr(buf, '\n', *have);
 		struct pollfd p = { .fd = fd, .events = POLLIN };
-		uint64_t now = now_ms();
+		uint64_t now = fx_now_ms();
 		ssize_t n;
 
 		if (nl)
@@ -193,7 +186,7 @@ static void take_line(char *buf, size_t *have, char *line, size_t len)
 static int wait_connected(const struct fx_cli *cli, long wait_s)
 {
 	char buf[8192] = "", line[8192] = "", state[32], why[640];
-	uint64_t deadline = now_ms() + (uint64_t)wait_s * 1000;
+	uint64_t deadline = fx_now_ms() + (uint64_t)wait_s * 1000;
 	size_t have = 0;
 	int fd = fx_ipc_open(cli->socket_path, "events"), r;
 

@@ -230,12 +230,8 @@ static int parse_kv(const char *key, char *v, struct fx_conn_saved *s, struct fx
 		s->wg_pid = (pid_t)n;
 		return 0;
 	}
-	if (strcmp(key, "restore_src_valid_mark") == 0) {
-		if (parse_index(v, 2, &n) < 0)
-			return fx_err_set(err, "expected 0 or 1");
-		s->restore_src_valid_mark = n;
-		return 0;
-	}
+	if (strcmp(key, "restore_src_valid_mark") == 0)
+		return parse_flag(v, &s->restore_src_valid_mark) < 0 ? fx_err_set(err, "expected 0 or 1") : 0;
 	if (strcmp(key, "config") == 0) {
 		if (s->n_configs == FX_MAX_CONFIGS)
 			return fx_err_set(err, "more than %d configs", FX_MAX_CONFIGS);

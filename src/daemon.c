@@ -270,7 +270,7 @@ static bool same_addrs(const struct fx_link *a, const struct fx_link *b)
 	if (a->n_addrs != b->n_addrs)
 		return false;
 	for (size_t i = 0; i < a->n_addrs; i++)
-		if (a->addrs[i].len != b->addrs[i].len || !fx_addr_equal(&a->addrs[i].addr, &b->addrs[i].addr))
+		if (!fx_prefix_equal(&a->addrs[i], &b->addrs[i]))
 			return false;
 	return true;
 }

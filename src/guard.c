@@ -52,11 +52,6 @@ static int add_resolver(struct fx_guard *g, const char *value, struct fx_err *er
 	return 0;
 }
 
-static bool prefix_equal(const struct fx_prefix *a, const struct fx_prefix *b)
-{
-	return a->len == b->len && fx_addr_equal(&a->addr, &b->addr);
-}
-
 /* One of the tunnel's addresses or routes: a prefix, once, within max. */
 static int add_prefix(struct fx_prefix *v, size_t *n, size_t max, const char *value,
 		      struct fx_err *err)
@@ -69,7 +64,7 @@ static int add_prefix(struct fx_prefix *v, size_t *n, size_t max, const char *va
 	if (*n == max)
 		return fx_err_set(err, "more than %zu", max);
 	for (size_t i = 0; i < *n; i++)
-		if (prefix_equal(&v[i], &p))
+		if (fx_prefix_equal(&v[i], &p))
 			return fx_err_set(err, "'%s' given twice", value);
 	v[(*n)++] = p;
 	return 0;

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "clock.h"
 #include "dns.h"
 #include "resolved.h"
 #include "log.h"
@@ -45,14 +46,6 @@
 #define STARTER_KEEPALIVE_S 25
 #define RETRY_AFTER_MS 1000
 #define DEFAULT_MTU 1420
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 void fx_conn_init(struct fx_conn *c)
 {
@@ -429,7 +422,7 @@ static void attempt_begin(struct fx_daemon *d)
 	int r;
 
 	guard_of(c->saved.ifname, cfg, &g);
-	c->attempt_ms = c->last_probe_ms = now_ms();
+	c->attempt_ms = c->last_probe_ms = fx_now_ms();
 	c->handshake = false;
 	arm_timer(c, FAST_TICK_MS);
 	c->have_probe = fx_probe_target(cfg, &c->probe) == 0;
@@ -718,7 +711,7 @@ void fx_conn_on_timer(struct fx_daemon *d)
 {
 	struct fx_conn *c = &d->conn;
 	struct fx_wg_status st;
-	uint64_t expirations, now = now_ms();
+	uint64_t expirations, now = fx_now_ms();
 
 	if (read(c->timer_fd, &expirations, sizeof(expirations)) < 0 || !c->active)
 		return;

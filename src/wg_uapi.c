@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "wg_uapi.h"
+#include "clock.h"
 #include "child.h"
 #include "text.h"
 
@@ -245,14 +246,6 @@ int fx_wg_uapi_status(const char *ifname, pid_t wg_pid, struct fx_wg_status *st)
 	return transact(ifname, wg_pid, get, sizeof(get) - 1, st);
 }
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* Our wireguard-go ended before its socket was up: why, as well as we can tell. */
 static int exited_early(const char *prog, const char *ifname, int status, pid_t foreign,
 			struct fx_err *err)
@@ -270,7 +263,7 @@ int fx_wg_uapi_start(const char *prog, const char *ifname, pid_t *pid, struct fx
 {
 	static const char *const env[] = { "WG_PROCESS_FOREGROUND=1", NULL };
 	char *argv[] = { (char *)prog, "-f", (char *)ifname, NULL };
-	uint64_t deadline = now_ms() + START_TIMEOUT_MS;
+	uint64_t deadline = fx_now_ms() + START_TIMEOUT_MS;
 	pid_t foreign = 0;
 	int status, r = fx_child_spawn(prog, argv, env, -1, pid);
 
@@ -279,7 +272,7 @@ int fx_wg_uapi_start(const char *prog, const char *ifname, pid_t *pid, struct fx
 		fx_err_set(err, "cannot start %s: %s", prog, strerror(-r));
 		return r;
 	}
-	while (now_ms() < deadline) {
+	while (fx_now_ms() < deadline) {
 		int fd = uapi_connect(ifname, *pid, &foreign);
 
 		if (fd >= 0) {

@@ -168,7 +168,7 @@ int main(int argc, char **argv)
 									  : NULL;
 		if (!v)
 			return usage();
-		r = fx_nft_open(&nft, true);
+		r = fx_nft_open(&nft, FX_PROTECTION_OWNER_PERSIST);
 		if (r < 0) {
 			fprintf(stderr, "txn_bench: netfilter socket: %s\n", strerror(-r));
 			return 1;
@@ -186,13 +186,13 @@ int main(int argc, char **argv)
 	} else {
 		return usage();
 	}
-	r = fx_nft_open(&nft, true);
+	r = fx_nft_open(&nft, FX_PROTECTION_OWNER_PERSIST);
 	if (r < 0) {
 		fprintf(stderr, "txn_bench: netfilter socket: %s\n", strerror(-r));
 		return 1;
 	}
-	fprintf(stderr, "txn_bench: %s, table flags owner+persist: %s\n", kind,
-		fx_nft_uses_table_flags(nft) ? "yes" : "no");
+	fprintf(stderr, "txn_bench: %s, protection %s\n", kind,
+		fx_protection_name(fx_nft_protection(nft)));
 	/* Start from a: the first timed transaction is a -> b. */
 	r = apply(nft, a);
 	for (long i = 0; r == 0 && i < warmup + runs; i++) {

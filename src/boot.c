@@ -45,7 +45,7 @@ int fx_boot(const struct fx_daemon_config *cfg)
 		return -ENOMEM;
 	r = fx_policy_compile(&in, rs);
 	if (r == 0)
-		r = fx_nft_open(&nft, cfg->table_flags);
+		r = fx_nft_open(&nft, cfg->protection);
 	if (r == 0)
 		r = fx_nft_apply(nft, rs, &err);
 	if (r < 0)

@@ -157,16 +157,24 @@ static void load_state(struct fx_daemon *d)
 
 static int open_kernel_sockets(struct fx_daemon *d)
 {
-	int r = fx_nft_open(&d->nft, d->cfg.table_flags);
+	int r = fx_nft_open(&d->nft, d->cfg.protection);
+	enum fx_protection p;
 
 	if (r < 0)
 		return fx_log_errno(r, "cannot open a netfilter socket");
-	if (fx_nft_uses_table_flags(d->nft)) {
+	p = fx_nft_protection(d->nft);
+	if (p == FX_PROTECTION_OWNER_PERSIST) {
 		log_info("table inet fexyn is owned by this daemon and persists if it dies");
 	} else {
-		log_warn("no nftables owner/persist table flags (Linux 6.9+)%s: another root process "
-			 "can remove the table; fexynd restores it when it sees that happen",
-			 d->cfg.table_flags ? " on this kernel" : " (disabled)");
+		if (p == FX_PROTECTION_OWNED_UNOWNED)
+			log_info("no persist table flag (Linux 6.9+)%s: the policy is in two tables, "
+				 "inet fexyn_owned (owned by this daemon, gone if it dies) and inet fexyn "
+				 "(outlives it; restored when another process removes it)",
+				 d->cfg.protection > p ? " on this kernel" : " (not asked for)");
+		else
+			log_warn("no nftables owner table flag (Linux 5.12+)%s: another root process "
+				 "can remove the table; fexynd restores it when it sees that happen",
+				 d->cfg.protection > p ? " on this kernel" : " (not asked for)");
 		d->monitor_fd = fx_nft_monitor_open();
 		if (d->monitor_fd < 0)
 			return fx_log_errno(d->monitor_fd, "cannot watch nftables events");

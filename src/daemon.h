@@ -23,7 +23,7 @@
 struct fx_daemon_config {
 	const char *socket_path;
 	const char *state_dir;
-	bool table_flags; /* false: behave as on a kernel without owner/persist */
+	enum fx_protection protection; /* the strongest to use; tests ask for weaker */
 	const char *wireguard_go; /* the userspace backend's program */
 	const char *resolv_conf;  /* the resolver file fexyn points at the tunnel */
 	const char *resolvectl;   /* systemd-resolved's client program */

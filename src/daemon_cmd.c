@@ -109,9 +109,10 @@ void fx_daemon_status_lines(struct fx_daemon *d, struct fx_reply *reply)
 	} else {
 		fx_reply_line(reply, "table=%s", ti.present ? "loaded" : "absent");
 		fx_reply_line(reply, "table_owner=%s", table_owner_text(&ti));
+		if (fx_nft_protection(d->nft) == FX_PROTECTION_OWNED_UNOWNED)
+			fx_reply_line(reply, "owned_table=%s", ti.owned_copy ? "loaded" : "absent");
 	}
-	fx_reply_line(reply, "protection=%s",
-		      fx_nft_uses_table_flags(d->nft) ? "owner+persist" : "monitor");
+	fx_reply_line(reply, "protection=%s", fx_protection_name(fx_nft_protection(d->nft)));
 	fx_reply_line(reply, "arp_filter=%s", fx_nft_filters_arp(d->nft) ? "on" : "unavailable");
 	fx_reply_line(reply, "daemon_pid=%d", (int)getpid());
 }

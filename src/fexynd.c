@@ -20,8 +20,11 @@ static void usage(FILE *out)
 		"The fexyn kill-switch daemon. Runs in the foreground; needs CAP_NET_ADMIN.\n\n"
 		"  -s, --socket PATH       control socket (default " DEFAULT_SOCKET ")\n"
 		"  -d, --state-dir DIR     persisted state (default " DEFAULT_STATE_DIR ")\n"
-		"      --no-table-flags    do not use the kernel's owner/persist table flags,\n"
-		"                          as on kernels older than 6.9 (for testing)\n"
+		"      --protection MODE   the strongest table protection to use, where the\n"
+		"                          kernel allows it: owner+persist (Linux 6.9+, the\n"
+		"                          default), owned+unowned (5.12+) or monitor; weaker\n"
+		"                          modes are for testing\n"
+		"      --no-table-flags    the same as --protection monitor\n"
 		"      --wireguard-go PROG the userspace WireGuard program, where the kernel\n"
 		"                          has none (default " FX_WIREGUARD_GO_PATH ")\n"
 		"      --resolv-conf PATH  the resolver file to point at the tunnel's DNS\n"
@@ -55,6 +58,7 @@ static int parse_args(int argc, char **argv, struct fx_daemon_config *cfg, bool 
 		{ "socket", required_argument, NULL, 's' },
 		{ "state-dir", required_argument, NULL, 'd' },
 		{ "no-table-flags", no_argument, NULL, 'F' },
+		{ "protection", required_argument, NULL, 'P' },
 		{ "wireguard-go", required_argument, NULL, 'W' },
 		{ "resolv-conf", required_argument, NULL, 'R' },
 		{ "dns-backend", required_argument, NULL, 'D' },
@@ -76,7 +80,12 @@ static int parse_args(int argc, char **argv, struct fx_daemon_config *cfg, bool 
 			cfg->state_dir = optarg;
 			break;
 		case 'F':
-			cfg->table_flags = false;
+			cfg->protection = FX_PROTECTION_MONITOR;
+			break;
+		case 'P':
+			if (fx_protection_parse(optarg, &cfg->protection) < 0)
+				return fprintf(stderr, "fexynd: --protection: owner+persist, "
+						       "owned+unowned or monitor\n"), -1;
 			break;
 		case 'W':
 			if (absolute_path("--wireguard-go", optarg) < 0)
@@ -132,7 +141,7 @@ int main(int argc, char **argv)
 	struct fx_daemon_config cfg = {
 		.socket_path = DEFAULT_SOCKET,
 		.state_dir = DEFAULT_STATE_DIR,
-		.table_flags = true,
+		.protection = FX_PROTECTION_OWNER_PERSIST,
 		.wireguard_go = FX_WIREGUARD_GO_PATH,
 		.resolv_conf = "/etc/resolv.conf",
 		.resolvectl = FX_RESOLVECTL_PATH,

@@ -22,9 +22,52 @@ struct fx_nft {
 	struct mnl_socket *sock;
 	uint32_t portid;
 	uint32_t seq;
-	bool table_flags;
+	enum fx_protection protection;
 	bool arp; /* the kernel has nftables' arp family */
 };
+
+static const char *const protection_names[] = {
+	[FX_PROTECTION_MONITOR] = "monitor",
+	[FX_PROTECTION_OWNED_UNOWNED] = "owned+unowned",
+	[FX_PROTECTION_OWNER_PERSIST] = "owner+persist",
+};
+
+const char *fx_protection_name(enum fx_protection p)
+{
+	return (size_t)p < sizeof(protection_names) / sizeof(protection_names[0]) ? protection_names[p]
+										   : "?";
+}
+
+int fx_protection_parse(const char *s, enum fx_protection *out)
+{
+	for (size_t i = 0; i < sizeof(protection_names) / sizeof(protection_names[0]); i++) {
+		if (strcmp(s, protection_names[i]) == 0) {
+			*out = (enum fx_protection)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/* The copies of the policy each mode keeps; returns how many. */
+static size_t table_copies(const struct fx_nft *nft, struct fx_table_copy out[2])
+{
+	switch (nft->protection) {
+	case FX_PROTECTION_OWNER_PERSIST:
+		out[0] = (struct fx_table_copy){ FX_TABLE, FX_TABLE_F_OWNER | FX_TABLE_F_PERSIST };
+		return 1;
+	case FX_PROTECTION_OWNED_UNOWNED:
+		/* The unowned copy outlives fexynd; the owned one outlives a flush
+		 * by anyone else. Both fall only when both happen at once. */
+		out[0] = (struct fx_table_copy){ FX_TABLE, 0 };
+		out[1] = (struct fx_table_copy){ FX_TABLE_OWNED, FX_TABLE_F_OWNER };
+		return 2;
+	case FX_PROTECTION_MONITOR:
+	default:
+		out[0] = (struct fx_table_copy){ FX_TABLE, 0 };
+		return 1;
+	}
+}
 
 static int socket_open(struct mnl_socket **out, uint32_t *portid)
 {
@@ -134,14 +177,15 @@ static const char *msg_type_name(uint16_t type)
 	}
 }
 
-static int send_ruleset(struct fx_nft *nft, const struct fx_ruleset *rs, uint32_t flags,
-			struct fx_err *err)
+static int send_ruleset(struct fx_nft *nft, const struct fx_ruleset *rs, struct fx_err *err)
 {
+	struct fx_table_copy copies[2];
+	size_t n_copies = table_copies(nft, copies);
 	struct fx_batch b;
 	uint16_t failed_type = 0;
 	int r;
 
-	r = fx_batch_build(&b, rs, flags, nft->arp, nft->seq);
+	r = fx_batch_build(&b, rs, copies, n_copies, nft->arp, nft->seq);
 	if (r < 0)
 		return fx_err_set(err, "cannot build the nftables batch: %s", strerror(-r)), r;
 	nft->seq += b.n_msgs + 2;
@@ -159,8 +203,7 @@ static int send_ruleset(struct fx_nft *nft, const struct fx_ruleset *rs, uint32_
 
 int fx_nft_apply(struct fx_nft *nft, const struct fx_ruleset *rs, struct fx_err *err)
 {
-	int r = send_ruleset(nft, rs, nft->table_flags ? FX_TABLE_F_OWNER | FX_TABLE_F_PERSIST : 0,
-			     err);
+	int r = send_ruleset(nft, rs, err);
 
 	/* Deleting a table that is not there is the state we wanted. */
 	if (r == -ENOENT && !rs->present)
@@ -210,7 +253,18 @@ static bool probe_table(struct fx_nft *nft, uint32_t family, uint32_t flags)
 	return ok;
 }
 
-int fx_nft_open(struct fx_nft **out, bool want_flags)
+/* The strongest mode the kernel allows, up to strongest. */
+static enum fx_protection probe_protection(struct fx_nft *nft, enum fx_protection strongest)
+{
+	if (strongest >= FX_PROTECTION_OWNER_PERSIST &&
+	    probe_table(nft, NFPROTO_INET, FX_TABLE_F_OWNER | FX_TABLE_F_PERSIST))
+		return FX_PROTECTION_OWNER_PERSIST;
+	if (strongest >= FX_PROTECTION_OWNED_UNOWNED && probe_table(nft, NFPROTO_INET, FX_TABLE_F_OWNER))
+		return FX_PROTECTION_OWNED_UNOWNED;
+	return FX_PROTECTION_MONITOR;
+}
+
+int fx_nft_open(struct fx_nft **out, enum fx_protection strongest)
 {
 	struct fx_nft *nft = calloc(1, sizeof(*nft));
 	int r;
@@ -223,7 +277,7 @@ int fx_nft_open(struct fx_nft **out, bool want_flags)
 		return r;
 	}
 	nft->seq = (uint32_t)time(NULL);
-	nft->table_flags = want_flags && probe_table(nft, NFPROTO_INET, FX_TABLE_F_OWNER | FX_TABLE_F_PERSIST);
+	nft->protection = probe_protection(nft, strongest);
 	/* Without the arp family the ARP rules are left out, not the whole
 	 * policy: a batch the kernel refuses would leave no table at all. */
 	nft->arp = probe_table(nft, NFPROTO_ARP, 0);
@@ -239,9 +293,9 @@ void fx_nft_close(struct fx_nft *nft)
 	free(nft);
 }
 
-bool fx_nft_uses_table_flags(const struct fx_nft *nft)
+enum fx_protection fx_nft_protection(const struct fx_nft *nft)
 {
-	return nft->table_flags;
+	return nft->protection;
 }
 
 bool fx_nft_filters_arp(const struct fx_nft *nft)
@@ -272,7 +326,7 @@ static int table_info_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int fx_nft_table_info(struct fx_nft *nft, struct fx_table_info *info)
+static int query_table(struct fx_nft *nft, const char *name, struct fx_table_info *info)
 {
 	char buf[FX_NL_BUF] = { 0 };
 	struct nftnl_table *t = nftnl_table_alloc();
@@ -283,7 +337,7 @@ int fx_nft_table_info(struct fx_nft *nft, struct fx_table_info *info)
 	memset(info, 0, sizeof(*info));
 	if (!t)
 		return -ENOMEM;
-	nftnl_table_set_str(t, NFTNL_TABLE_NAME, FX_TABLE);
+	nftnl_table_set_str(t, NFTNL_TABLE_NAME, name);
 	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, NFPROTO_INET, NLM_F_ACK, seq);
 	nftnl_table_nlmsg_build_payload(nlh, t);
 	nftnl_table_free(t);
@@ -303,11 +357,29 @@ int fx_nft_table_info(struct fx_nft *nft, struct fx_table_info *info)
 	return 0;
 }
 
+int fx_nft_table_info(struct fx_nft *nft, struct fx_table_info *info)
+{
+	struct fx_table_info owned;
+	int r = query_table(nft, FX_TABLE, info);
+
+	if (r < 0 || nft->protection != FX_PROTECTION_OWNED_UNOWNED)
+		return r;
+	r = query_table(nft, FX_TABLE_OWNED, &owned);
+	if (r < 0)
+		return r;
+	info->owned_copy = owned.present;
+	info->flags = owned.flags;
+	info->has_owner = owned.has_owner;
+	info->owner = owned.owner;
+	info->owned_by_us = owned.owned_by_us;
+	return 0;
+}
+
 int fx_nft_delete_table_once(struct fx_err *err)
 {
 	struct fx_ruleset none = { .present = false };
 	struct fx_nft *nft;
-	int r = fx_nft_open(&nft, false);
+	int r = fx_nft_open(&nft, FX_PROTECTION_MONITOR);
 
 	if (r < 0)
 		return fx_err_set(err, "cannot open a netfilter socket: %s", strerror(-r)), r;

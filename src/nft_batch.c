@@ -27,7 +27,9 @@ struct writer {
 	struct fx_batch *b;
 	uint32_t seq;
 	int err;
-	bool arp; /* table arp fexyn goes in too */
+	bool arp;          /* an arp table goes in too */
+	const char *table; /* the name of the copy being written */
+	uint32_t set_id0;  /* set ids are unique across the copies of one batch */
 };
 
 /* Reserves room for the next message; NULL (and w->err) when full. */
@@ -52,7 +54,7 @@ static void commit(struct writer *w, struct nlmsghdr *nlh)
 	w->b->n_msgs++;
 }
 
-/* fexyn's two tables: inet fexyn holds the policy, arp fexyn the ARP rules. */
+/* Each copy has two tables: inet holds the policy, arp the ARP rules. */
 static const uint32_t table_families[] = { NFPROTO_INET, NFPROTO_ARP };
 #define N_TABLES (sizeof(table_families) / sizeof(table_families[0]))
 
@@ -68,7 +70,7 @@ static void put_table(struct writer *w, uint32_t family, uint16_t type, bool wit
 		return;
 	}
 	nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, family);
-	nftnl_table_set_str(t, NFTNL_TABLE_NAME, FX_TABLE);
+	nftnl_table_set_str(t, NFTNL_TABLE_NAME, w->table);
 	if (type == NFT_MSG_NEWTABLE && with_flags)
 		nftnl_table_set_u32(t, NFTNL_TABLE_FLAGS, flags);
 	nlh = put(w, family, type, type == NFT_MSG_NEWTABLE ? NLM_F_CREATE : 0);
@@ -98,7 +100,7 @@ static void put_chain(struct writer *w, enum fx_chain c)
 		return;
 	}
 	nftnl_chain_set_u32(ch, NFTNL_CHAIN_FAMILY, fx_nft_chain_family(c));
-	nftnl_chain_set_str(ch, NFTNL_CHAIN_TABLE, FX_TABLE);
+	nftnl_chain_set_str(ch, NFTNL_CHAIN_TABLE, w->table);
 	nftnl_chain_set_str(ch, NFTNL_CHAIN_NAME, fx_chain_name(c));
 	nftnl_chain_set_str(ch, NFTNL_CHAIN_TYPE, "filter");
 	nftnl_chain_set_u32(ch, NFTNL_CHAIN_HOOKNUM, chain_hooks[c]);
@@ -130,22 +132,22 @@ static uint32_t set_key_len(enum fx_set_id id)
 	return fx_set_is_endpoints(id) ? alen + 4 + 4 : alen;
 }
 
-static struct nftnl_set *set_alloc(enum fx_set_id id)
+static struct nftnl_set *set_alloc(const struct writer *w, enum fx_set_id id)
 {
 	struct nftnl_set *s = nftnl_set_alloc();
 
 	if (!s)
 		return NULL;
 	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, fx_nft_set_family(id));
-	nftnl_set_set_str(s, NFTNL_SET_TABLE, FX_TABLE);
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, w->table);
 	nftnl_set_set_str(s, NFTNL_SET_NAME, fx_set_name(id));
-	nftnl_set_set_u32(s, NFTNL_SET_ID, (uint32_t)id + 1);
+	nftnl_set_set_u32(s, NFTNL_SET_ID, w->set_id0 + (uint32_t)id + 1);
 	return s;
 }
 
 static void put_set(struct writer *w, enum fx_set_id id)
 {
-	struct nftnl_set *s = set_alloc(id);
+	struct nftnl_set *s = set_alloc(w, id);
 	struct nlmsghdr *nlh;
 
 	if (!s) {
@@ -167,7 +169,7 @@ static void put_set(struct writer *w, enum fx_set_id id)
 /* A DELSETELEM without elements flushes the set. */
 static void put_set_flush(struct writer *w, enum fx_set_id id)
 {
-	struct nftnl_set *s = set_alloc(id);
+	struct nftnl_set *s = set_alloc(w, id);
 	struct nlmsghdr *nlh;
 
 	if (!s) {
@@ -237,7 +239,7 @@ static void put_set_elems(struct writer *w, enum fx_set_id id, const struct fx_s
 
 	if (set->n == 0)
 		return;
-	s = set_alloc(id);
+	s = set_alloc(w, id);
 	if (!s) {
 		w->err = -ENOMEM;
 		return;
@@ -265,7 +267,7 @@ static void put_rules_flush(struct writer *w, uint32_t family)
 		return;
 	}
 	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, family);
-	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, FX_TABLE);
+	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, w->table);
 	nlh = put(w, family, NFT_MSG_DELRULE, 0);
 	if (nlh) {
 		nftnl_rule_nlmsg_build_payload(nlh, r);
@@ -276,7 +278,7 @@ static void put_rules_flush(struct writer *w, uint32_t family)
 
 static void put_rule(struct writer *w, const struct fx_rule *rule)
 {
-	struct nftnl_rule *r = fx_nft_rule_build(rule);
+	struct nftnl_rule *r = fx_nft_rule_build(rule, w->table);
 	struct nlmsghdr *nlh;
 
 	if (!r) {
@@ -296,7 +298,7 @@ static bool wanted(const struct writer *w, uint32_t family)
 	return family != NFPROTO_ARP || w->arp;
 }
 
-static void put_ruleset(struct writer *w, const struct fx_ruleset *rs, uint32_t flags)
+static void put_copy(struct writer *w, const struct fx_ruleset *rs, uint32_t flags)
 {
 	for (size_t t = 0; t < N_TABLES; t++)
 		if (wanted(w, table_families[t]))
@@ -322,11 +324,11 @@ static void put_ruleset(struct writer *w, const struct fx_ruleset *rs, uint32_t 
 }
 
 /*
- * Deletes both tables whether or not each exists: a create that changes
+ * Deletes a copy's tables whether or not each exists: a create that changes
  * nothing on a table that is there, then the delete, so that one missing
  * table cannot fail the whole transaction.
  */
-static void put_tables_delete(struct writer *w)
+static void put_copy_delete(struct writer *w)
 {
 	for (size_t t = 0; t < N_TABLES; t++) {
 		if (!wanted(w, table_families[t]))
@@ -336,8 +338,8 @@ static void put_tables_delete(struct writer *w)
 	}
 }
 
-int fx_batch_build(struct fx_batch *batch, const struct fx_ruleset *rs, uint32_t table_flags,
-		   bool arp, uint32_t seq)
+int fx_batch_build(struct fx_batch *batch, const struct fx_ruleset *rs,
+		   const struct fx_table_copy *copies, size_t n_copies, bool arp, uint32_t seq)
 {
 	struct writer w = { .b = batch, .seq = seq, .arp = arp };
 
@@ -349,10 +351,14 @@ int fx_batch_build(struct fx_batch *batch, const struct fx_ruleset *rs, uint32_t
 	nftnl_batch_begin(batch->buf, w.seq++);
 	batch->len = NLMSG_ALIGN(((struct nlmsghdr *)batch->buf)->nlmsg_len);
 	batch->first_seq = w.seq;
-	if (rs->present)
-		put_ruleset(&w, rs, table_flags);
-	else
-		put_tables_delete(&w);
+	for (size_t i = 0; i < n_copies; i++) {
+		w.table = copies[i].name;
+		w.set_id0 = (uint32_t)(i * FX_SET_COUNT);
+		if (rs->present)
+			put_copy(&w, rs, copies[i].flags);
+		else
+			put_copy_delete(&w);
+	}
 	if (w.err) {
 		fx_batch_free(batch);
 		return w.err;

@@ -23,13 +23,22 @@ struct fx_batch {
 };
 
 /*
- * Fills batch for ruleset: with rs->present, create-or-update the tables
- * with table_flags, their chains and sets, then flush and refill their
- * rules and set elements — never deleting a table, so there is no gap.
- * Without it, delete the tables. arp false leaves out table arp fexyn and
- * everything in it (a kernel without nftables' arp family). Returns 0,
+ * A copy of the policy: tables inet NAME and arp NAME, created with flags.
+ * Kernels without the persist flag get two copies (see nft.h).
+ */
+struct fx_table_copy {
+	const char *name;
+	uint32_t flags;
+};
+
+/*
+ * Fills batch for ruleset, for each copy: with rs->present, create-or-update
+ * its tables with the copy's flags, their chains and sets, then flush and
+ * refill their rules and set elements — never deleting a table, so there is
+ * no gap. Without it, delete the tables. arp false leaves out the arp tables
+ * and everything in them (a kernel without nftables' arp family). Returns 0,
  * -ENOMEM or -E2BIG.
  */
-int fx_batch_build(struct fx_batch *batch, const struct fx_ruleset *rs, uint32_t table_flags,
-		   bool arp, uint32_t seq);
+int fx_batch_build(struct fx_batch *batch, const struct fx_ruleset *rs,
+		   const struct fx_table_copy *copies, size_t n_copies, bool arp, uint32_t seq);
 void fx_batch_free(struct fx_batch *batch);

@@ -44,7 +44,8 @@ static bool names_our_table(const struct nlmsghdr *nlh)
 	/* Up to the message's own end, not its aligned end (see rtnl.c). */
 	mnl_attr_for_each_payload((const struct nlattr *)((const char *)nlh + head), nlh->nlmsg_len - head) {
 		if (mnl_attr_get_type(attr) == 1 && mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
-			return strcmp(mnl_attr_get_str(attr), FX_TABLE) == 0;
+			return strcmp(mnl_attr_get_str(attr), FX_TABLE) == 0 ||
+			       strcmp(mnl_attr_get_str(attr), FX_TABLE_OWNED) == 0;
 	}
 	return false;
 }

@@ -343,14 +343,14 @@ static void add_matches(struct rule_builder *b, const struct fx_rule *r)
 		match_set(b, r->daddr_set, true);
 }
 
-struct nftnl_rule *fx_nft_rule_build(const struct fx_rule *r)
+struct nftnl_rule *fx_nft_rule_build(const struct fx_rule *r, const char *table)
 {
 	struct rule_builder b = { .rule = nftnl_rule_alloc() };
 
 	if (!b.rule)
 		return NULL;
 	nftnl_rule_set_u32(b.rule, NFTNL_RULE_FAMILY, fx_nft_chain_family(r->chain));
-	nftnl_rule_set_str(b.rule, NFTNL_RULE_TABLE, FX_TABLE);
+	nftnl_rule_set_str(b.rule, NFTNL_RULE_TABLE, table);
 	nftnl_rule_set_str(b.rule, NFTNL_RULE_CHAIN, fx_chain_name(r->chain));
 	add_matches(&b, r);
 	verdict(&b, r->verdict, r->l4proto);

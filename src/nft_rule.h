@@ -5,11 +5,17 @@
 
 #include "policy.h"
 
+/*
+ * The tables' name. Where the kernel has no persist flag, a second copy of
+ * the policy, owned by fexynd, guards it while the first can be flushed.
+ */
 #define FX_TABLE "fexyn"
+#define FX_TABLE_OWNED "fexyn_owned"
 
 /* The family of the table a chain or set lives in: inet fexyn or arp fexyn. */
 uint32_t fx_nft_chain_family(enum fx_chain c);
 uint32_t fx_nft_set_family(enum fx_set_id id);
 
-/* Returns a new nftnl_rule for its table, or NULL on allocation failure. */
-struct nftnl_rule *fx_nft_rule_build(const struct fx_rule *rule);
+/* Returns a new nftnl_rule for table (FX_TABLE or FX_TABLE_OWNED), or NULL
+ * on allocation failure. */
+struct nftnl_rule *fx_nft_rule_build(const struct fx_rule *rule, const char *table);

@@ -46,10 +46,15 @@ bool fx_nft_filters_arp(const struct fx_nft *nft)
 	return true;
 }
 
-bool fx_nft_uses_table_flags(const struct fx_nft *nft)
+enum fx_protection fx_nft_protection(const struct fx_nft *nft)
 {
 	(void)nft;
-	return true;
+	return FX_PROTECTION_OWNER_PERSIST;
+}
+
+const char *fx_protection_name(enum fx_protection p)
+{
+	return p == FX_PROTECTION_OWNER_PERSIST ? "owner+persist" : "?";
 }
 
 uint32_t fx_nft_portid(const struct fx_nft *nft)

@@ -18,9 +18,17 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "nft_batch.h"
+#include "nft_rule.h"
+
+static const struct fx_table_copy persistent[] = { { FX_TABLE, FX_TABLE_F_OWNER | FX_TABLE_F_PERSIST } };
+static const struct fx_table_copy plain[] = { { FX_TABLE, 0 } };
+/* Kernels with the owner flag but without persist. */
+static const struct fx_table_copy owned_and_unowned[] = { { FX_TABLE, 0 },
+							  { FX_TABLE_OWNED, FX_TABLE_F_OWNER } };
 
 struct fixture {
 	struct fx_guard guard;
@@ -39,7 +47,7 @@ static int setup(void **state)
 	fx_guard_set(&f->guard, "endpoint", "198.51.100.10:51820", &err);
 	fx_guard_set(&f->guard, "fwmark", "51820", &err);
 	assert_int_equal(fx_policy_compile(&in, &f->rs), 0);
-	assert_int_equal(fx_batch_build(&f->batch, &f->rs, FX_TABLE_F_OWNER | FX_TABLE_F_PERSIST, true, 100), 0);
+	assert_int_equal(fx_batch_build(&f->batch, &f->rs, persistent, 1, true, 100), 0);
 	*state = f;
 	return 0;
 }
@@ -84,7 +92,23 @@ struct census {
 	uint32_t table_flags;
 	bool flagless_create; /* a NEWTABLE without a flags attribute */
 	uint16_t families[256];
+	char tables[256][16]; /* the table each message names */
+	uint32_t flags_of[2]; /* NEWTABLE flags of inet FX_TABLE, inet FX_TABLE_OWNED */
 };
+
+/* Every nf_tables message names its table in attribute 1. */
+static void table_name(const struct nlmsghdr *nlh, char *out, size_t size)
+{
+	const struct nlattr *attr;
+
+	mnl_attr_for_each(attr, nlh, sizeof(struct nfgenmsg)) {
+		if (mnl_attr_get_type(attr) == 1) {
+			snprintf(out, size, "%s", mnl_attr_get_str(attr));
+			return;
+		}
+	}
+	out[0] = 0;
+}
 
 static void count(const struct nlmsghdr *nlh, void *data)
 {
@@ -94,14 +118,17 @@ static void count(const struct nlmsghdr *nlh, void *data)
 	if (c->n < 256) {
 		c->types[c->n] = type;
 		c->families[c->n] = ((const struct nfgenmsg *)mnl_nlmsg_get_payload(nlh))->nfgen_family;
+		table_name(nlh, c->tables[c->n], sizeof(c->tables[c->n]));
 	}
 	if (type == NFT_MSG_NEWTABLE) {
 		struct nftnl_table *t = nftnl_table_alloc();
 
 		assert_int_equal(nftnl_table_nlmsg_parse(nlh, t), 0);
-		if (nftnl_table_is_set(t, NFTNL_TABLE_FLAGS))
+		if (nftnl_table_is_set(t, NFTNL_TABLE_FLAGS)) {
 			c->table_flags = nftnl_table_get_u32(t, NFTNL_TABLE_FLAGS);
-		else
+			c->flags_of[strcmp(nftnl_table_get_str(t, NFTNL_TABLE_NAME), FX_TABLE) != 0] =
+				c->table_flags;
+		} else
 			c->flagless_create = true;
 		nftnl_table_free(t);
 	}
@@ -139,7 +166,7 @@ static void disconnected_deletes_both_tables(void **state)
 	struct census c = { 0 };
 
 	(void)state;
-	assert_int_equal(fx_batch_build(&b, &none, 0, true, 1), 0);
+	assert_int_equal(fx_batch_build(&b, &none, plain, 1, true, 1), 0);
 	assert_int_equal(each_msg(&b, count, &c), 4);
 	assert_int_equal(c.types[0], NFT_MSG_NEWTABLE);
 	assert_int_equal(c.types[1], NFT_MSG_DELTABLE);
@@ -151,6 +178,46 @@ static void disconnected_deletes_both_tables(void **state)
 	assert_int_equal(c.families[3], NFPROTO_ARP);
 	assert_true(c.flagless_create);
 	assert_int_equal(c.table_flags, 0);
+	fx_batch_free(&b);
+}
+
+/*
+ * Where the kernel has no persist flag: two copies of the policy in one
+ * transaction, message for message the same but for the table they name;
+ * the owned copy carries the owner flag, the other none, so that whichever
+ * survives (a flush by another process, fexynd's death) blocks alone.
+ */
+static void two_copies_carry_the_same_policy(void **state)
+{
+	struct fixture *f = *state;
+	struct fx_ruleset none = { .present = false };
+	struct fx_batch b;
+	struct census c = { 0 };
+	size_t n, half;
+
+	assert_int_equal(fx_batch_build(&b, &f->rs, owned_and_unowned, 2, true, 1), 0);
+	n = each_msg(&b, count, &c);
+	assert_int_equal(n % 2, 0);
+	half = n / 2;
+	for (size_t i = 0; i < half; i++) {
+		assert_string_equal(c.tables[i], FX_TABLE);
+		assert_string_equal(c.tables[half + i], FX_TABLE_OWNED);
+		assert_int_equal(c.types[i], c.types[half + i]);
+		assert_int_equal(c.families[i], c.families[half + i]);
+	}
+	assert_int_equal(c.rules, 2 * f->rs.n_rules);
+	assert_int_equal(c.flags_of[0], 0);
+	assert_int_equal(c.flags_of[1], FX_TABLE_F_OWNER);
+	fx_batch_free(&b);
+
+	/* Disconnected: both copies go in the same transaction. */
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(fx_batch_build(&b, &none, owned_and_unowned, 2, true, 1), 0);
+	assert_int_equal(each_msg(&b, count, &c), 8);
+	assert_string_equal(c.tables[1], FX_TABLE);
+	assert_int_equal(c.types[1], NFT_MSG_DELTABLE);
+	assert_string_equal(c.tables[5], FX_TABLE_OWNED);
+	assert_int_equal(c.types[5], NFT_MSG_DELTABLE);
 	fx_batch_free(&b);
 }
 
@@ -167,7 +234,7 @@ static void without_the_arp_family_the_rest_is_there(void **state)
 	fx_settings_default(&in.settings);
 	assert_int_equal(fx_guard_set(&f->guard, "address", "10.66.0.2/32", NULL), 0);
 	assert_int_equal(fx_policy_compile(&in, &f->rs), 0);
-	assert_int_equal(fx_batch_build(&b, &f->rs, 0, false, 1), 0);
+	assert_int_equal(fx_batch_build(&b, &f->rs, plain, 1, false, 1), 0);
 	each_msg(&b, count, &c);
 	for (size_t i = 0; i < c.n; i++)
 		arp_msgs += c.families[i] == NFPROTO_ARP;
@@ -175,7 +242,7 @@ static void without_the_arp_family_the_rest_is_there(void **state)
 	assert_int_equal(c.types[0], NFT_MSG_NEWTABLE);
 	assert_true(c.rules > 0);
 	fx_batch_free(&b);
-	assert_int_equal(fx_batch_build(&b, &f->rs, 0, true, 1), 0);
+	assert_int_equal(fx_batch_build(&b, &f->rs, plain, 1, true, 1), 0);
 	memset(&c, 0, sizeof(c));
 	each_msg(&b, count, &c);
 	for (size_t i = 0; i < c.n; i++)
@@ -326,6 +393,7 @@ int main(void)
 		T(one_transaction_adopts_and_refills),
 		T(disconnected_deletes_both_tables),
 		T(without_the_arp_family_the_rest_is_there),
+		T(two_copies_carry_the_same_policy),
 		T(endpoint_key_is_addr_proto_port),
 		T(lan_intervals_end_after_the_prefix),
 		T(carve_out_checks_the_mark),

@@ -258,7 +258,30 @@ section() {
 		j '"The flooders held \(.flood_connections_held_at_start) connections (unprivileged users may hold 48 of 64); fexynd dropped the subscriber \(.conditions.subscriber.subscriber_drops // 0) time(s) in the subscriber condition. Before issue 11 was fixed, root was refused outright under the flood (every slot taken), and a subscriber that did not read held each reply up to 2 s. Root'"'"'s own setting changes cost more than either attack: each is a firewall transaction."' "$R/attack.json"
 		echo
 	fi
+	tamper_section
 	notes
+}
+
+# The tamper figures of every kernel they were measured on (bench/tamper.sh,
+# on this machine and in the guests of tests/vm/), one row a kernel and mode.
+tamper_section() {
+	local files=("$R"/tamper-*.json)
+	[ -e "${files[0]}" ] || return 0
+	cat <<-EOF
+	### The firewall attacked from inside the machine
+
+	Packets that reached the web host with the client's real address during a 20,000 packets/s
+	flow, fexyn guarding a tunnel whose process died (\`bench/tamper.sh\`): another root process
+	flushes the ruleset 20 times and deletes the table; fexynd is SIGKILLed and restarted; both at
+	once. min / median / max over the runs; a mode the kernel lacks is not measured.
+
+	| kernel | protection | flush + delete | kill + restart | both |
+	| --- | --- | ---: | ---: | ---: |
+	EOF
+	jq -s -r '.[] | .kernel as $k | .modes | to_entries[]
+		| "| \($k) | \(.key) | " + ([.value.flush, .value.kill, .value.both]
+			| map(if . then "\(.min) / \(.median) / \(.max)" else "—" end) | join(" | ")) + " |"' "${files[@]}"
+	echo
 }
 
 # One row per goal: the figure, and met / missed by how much.

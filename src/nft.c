@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "nft.h"
+#include "netlink.h"
 #include "nlbuf.h"
 
 #include <errno.h>
@@ -89,27 +90,16 @@ static int socket_open(struct mnl_socket **out, uint32_t *portid)
 	return 0;
 }
 
-/* Copies the kernel's extended-ack text, if any, into err. */
-static void ext_ack_message(const struct nlmsghdr *nlh, struct fx_err *err, int code)
+/* The kernel's refusal, with its extended-ack text if any, into err. */
+static void refusal(const struct nlmsghdr *nlh, struct fx_err *err, int code)
 {
-	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
-	const struct nlattr *attr;
-	size_t off = sizeof(*e);
+	char reason[FX_NL_REASON_MAX];
 
-	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS)) {
+	fx_nl_ext_ack(nlh, reason, sizeof(reason));
+	if (reason[0])
+		fx_err_set(err, "%s (%s)", strerror(-code), reason);
+	else
 		fx_err_set(err, "%s", strerror(-code));
-		return;
-	}
-	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
-		off += e->msg.nlmsg_len - sizeof(e->msg);
-	mnl_attr_for_each(attr, nlh, off) {
-		if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
-		    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0) {
-			fx_err_set(err, "%s (%s)", strerror(-code), mnl_attr_get_str(attr));
-			return;
-		}
-	}
-	fx_err_set(err, "%s", strerror(-code));
 }
 
 /*
@@ -131,9 +121,7 @@ static int read_acks(struct fx_nft *nft, const struct fx_batch *b, uint16_t *fai
 
 		if (n < 0)
 			return errno == EAGAIN ? (first ? first : -EPROTO) : -errno;
-		/* mnl_nlmsg_ok compares as int: a length over 2 GiB would pass. */
-		for (nlh = (const struct nlmsghdr *)buf;
-		     mnl_nlmsg_ok(nlh, len) && nlh->nlmsg_len <= (unsigned)len;
+		for (nlh = (const struct nlmsghdr *)buf; fx_nl_msg_ok(nlh, len);
 		     nlh = mnl_nlmsg_next(nlh, &len)) {
 			const struct nlmsgerr *e;
 
@@ -146,7 +134,7 @@ static int read_acks(struct fx_nft *nft, const struct fx_batch *b, uint16_t *fai
 			if (e->error && !first) {
 				first = e->error;
 				*failed_type = NFNL_MSG_TYPE(e->msg.nlmsg_type);
-				ext_ack_message(nlh, err, e->error);
+				refusal(nlh, err, e->error);
 			}
 		}
 	}
@@ -330,28 +318,20 @@ static int query_table(struct fx_nft *nft, const char *name, struct fx_table_inf
 {
 	char buf[FX_NL_BUF] = { 0 };
 	struct nftnl_table *t = nftnl_table_alloc();
+	struct fx_nl_reply reply = { .cb = table_info_cb, .data = info };
 	struct nlmsghdr *nlh;
-	uint32_t seq = nft->seq++;
 	int r;
 
 	memset(info, 0, sizeof(*info));
 	if (!t)
 		return -ENOMEM;
 	nftnl_table_set_str(t, NFTNL_TABLE_NAME, name);
-	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, NFPROTO_INET, NLM_F_ACK, seq);
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, NFPROTO_INET, 0, 0);
 	nftnl_table_nlmsg_build_payload(nlh, t);
 	nftnl_table_free(t);
-	if (mnl_socket_sendto(nft->sock, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	do {
-		ssize_t n = mnl_socket_recvfrom(nft->sock, buf, sizeof(buf));
-
-		if (n < 0)
-			return -errno;
-		r = mnl_cb_run(buf, (size_t)n, seq, nft->portid, table_info_cb, info);
-	} while (r > 0);
-	if (r < 0 && errno != ENOENT)
-		return -errno;
+	r = fx_nl_request(NETLINK_NETFILTER, nlh, &reply);
+	if (r < 0 && r != -ENOENT)
+		return r;
 	info->owned_by_us = info->has_owner && info->owner == nft->portid &&
 			    (info->flags & FX_TABLE_F_OWNER);
 	return 0;

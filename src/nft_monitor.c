@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "nft_monitor.h"
-#include "nlbuf.h"
+#include "netlink.h"
 #include "nft_rule.h"
 
 #include <errno.h>
@@ -56,37 +56,25 @@ bool fx_nft_event_touches_table(const struct nlmsghdr *nlh, uint32_t our_portid)
 	       names_our_table(nlh);
 }
 
-/*
- * mnl_nlmsg_ok compares nlmsg_len with the remaining length as an int, so a
- * header claiming 2 GiB or more passes as negative, and mnl_nlmsg_next then
- * steps far outside the buffer. Compared as unsigned, it is refused.
- */
-static bool msg_ok(const struct nlmsghdr *nlh, int len)
+struct touch {
+	uint32_t our_portid;
+	bool touched;
+};
+
+static void note_touch(const struct nlmsghdr *nlh, void *data)
 {
-	return mnl_nlmsg_ok(nlh, len) && nlh->nlmsg_len <= (unsigned)len;
+	struct touch *t = data;
+
+	if (fx_nft_event_touches_table(nlh, t->our_portid))
+		t->touched = true;
 }
 
 int fx_nft_monitor_read(int fd, uint32_t our_portid, bool *touched)
 {
-	char buf[FX_NL_BUF * 2];
+	struct touch t = { .our_portid = our_portid };
+	int r = fx_nl_read_each(fd, note_touch, &t);
 
-	*touched = false;
-	for (;;) {
-		ssize_t n = recv(fd, buf, sizeof(buf), 0);
-		const struct nlmsghdr *nlh;
-		int len = (int)n;
-
-		if (n < 0) {
-			if (errno == EAGAIN)
-				return 0;
-			if (errno == ENOBUFS)
-				*touched = true;
-			return -errno;
-		}
-		for (nlh = (const struct nlmsghdr *)buf; msg_ok(nlh, len);
-		     nlh = mnl_nlmsg_next(nlh, &len)) {
-			if (fx_nft_event_touches_table(nlh, our_portid))
-				*touched = true;
-		}
-	}
+	/* Events were lost: any of them may have touched the table. */
+	*touched = t.touched || r == -ENOBUFS;
+	return r;
 }

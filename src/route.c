@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "route.h"
+#include "netlink.h"
 #include "nlbuf.h"
 #include "rtnl.h"
 
@@ -100,29 +101,14 @@ int fx_route_plan_build(const struct fx_wg_config *cfg, uint32_t fwmark, uint32_
 	return plan_prefixes(cfg, prefix_table, plan);
 }
 
-/* One socket per change: send, read the acknowledgement. */
-static int rtnl_change(struct nlmsghdr *nlh)
+/* One socket per change; reason gets the kernel's, if it refuses. */
+static int rtnl_change(struct nlmsghdr *nlh, char reason[FX_NL_REASON_MAX])
 {
-	char buf[FX_NL_BUF];
-	struct mnl_socket *nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
-	uint32_t seq = (uint32_t)time(NULL);
-	int r = 0;
+	struct fx_nl_reply reply = { 0 };
+	int r = fx_nl_request(NETLINK_ROUTE, nlh, &reply);
 
-	if (!nl)
-		return -errno;
-	nlh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
-	nlh->nlmsg_seq = seq;
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0 ||
-	    mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
-		r = -errno;
-		goto out;
-	}
-	ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-
-	if (n < 0 || mnl_cb_run(buf, (size_t)n, seq, mnl_socket_get_portid(nl), NULL, NULL) < 0)
-		r = -errno;
-out:
-	mnl_socket_close(nl);
+	if (reason)
+		memcpy(reason, reply.reason, sizeof(reply.reason));
 	return r;
 }
 
@@ -138,7 +124,7 @@ static int ifindex_of(const char *ifname)
 
 int fx_link_setup(const char *ifname, uint32_t mtu, struct fx_err *err)
 {
-	char buf[FX_NL_BUF] = { 0 };
+	char buf[FX_NL_BUF] = { 0 }, reason[FX_NL_REASON_MAX];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct ifinfomsg *ifi;
 	int r;
@@ -151,9 +137,9 @@ int fx_link_setup(const char *ifname, uint32_t mtu, struct fx_err *err)
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, ifname);
 	if (mtu)
 		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
-	r = rtnl_change(nlh);
+	r = rtnl_change(nlh, reason);
 	if (r < 0)
-		fx_err_set(err, "cannot bring %s up (MTU %u): %s", ifname, mtu, strerror(-r));
+		fx_nl_err(err, r, reason, "cannot bring %s up (MTU %u)", ifname, mtu);
 	return r;
 }
 
@@ -184,13 +170,13 @@ int fx_link_delete_owned(const char *ifname, int ifindex, const char *kind)
 	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
 	ifi->ifi_family = AF_UNSPEC;
 	ifi->ifi_index = ifindex;
-	r = rtnl_change(nlh);
+	r = rtnl_change(nlh, NULL);
 	return r == -ENODEV ? 0 : r;
 }
 
 int fx_addr_add(const char *ifname, const struct fx_prefix *p, struct fx_err *err)
 {
-	char buf[FX_NL_BUF] = { 0 };
+	char buf[FX_NL_BUF] = { 0 }, reason[FX_NL_REASON_MAX];
 	char text[INET6_ADDRSTRLEN];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct ifaddrmsg *ifa;
@@ -209,13 +195,13 @@ int fx_addr_add(const char *ifname, const struct fx_prefix *p, struct fx_err *er
 	ifa->ifa_flags = p->addr.family == AF_INET6 ? IFA_F_NODAD : 0;
 	mnl_attr_put(nlh, IFA_LOCAL, fx_addr_len(&p->addr), p->addr.bytes);
 	mnl_attr_put(nlh, IFA_ADDRESS, fx_addr_len(&p->addr), p->addr.bytes);
-	r = rtnl_change(nlh);
+	r = rtnl_change(nlh, reason);
 	if (r < 0)
-		fx_err_set(err, "cannot add address %s/%u to %s: %s", text, p->len, ifname, strerror(-r));
+		fx_nl_err(err, r, reason, "cannot add address %s/%u to %s", text, p->len, ifname);
 	return r;
 }
 
-static int rule_change(bool add, const struct fx_rule_spec *s)
+static int rule_change(bool add, const struct fx_rule_spec *s, char reason[FX_NL_REASON_MAX])
 {
 	char buf[FX_NL_BUF] = { 0 };
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
@@ -237,10 +223,11 @@ static int rule_change(bool add, const struct fx_rule_spec *s)
 		mnl_attr_put_u32(nlh, FRA_SUPPRESS_PREFIXLEN, 0);
 	mnl_attr_put_u32(nlh, FRA_TABLE, s->table);
 	mnl_attr_put_u32(nlh, FRA_PRIORITY, s->priority);
-	return rtnl_change(nlh);
+	return rtnl_change(nlh, reason);
 }
 
-static int route_change(bool add, const struct fx_route_spec *s, int ifindex)
+static int route_change(bool add, const struct fx_route_spec *s, int ifindex,
+			char reason[FX_NL_REASON_MAX])
 {
 	char buf[FX_NL_BUF] = { 0 };
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
@@ -261,7 +248,7 @@ static int route_change(bool add, const struct fx_route_spec *s, int ifindex)
 	mnl_attr_put_u32(nlh, RTA_TABLE, s->table);
 	if (!s->blackhole && ifindex > 0)
 		mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)ifindex);
-	return rtnl_change(nlh);
+	return rtnl_change(nlh, reason);
 }
 
 static void describe_route(const struct fx_route_spec *s, const char *ifname, char *buf, size_t len)
@@ -275,23 +262,23 @@ static void describe_route(const struct fx_route_spec *s, const char *ifname, ch
 
 int fx_route_plan_apply(const struct fx_route_plan *plan, const char *ifname, struct fx_err *err)
 {
-	char what[128];
+	char what[128], reason[FX_NL_REASON_MAX];
 	int index = ifindex_of(ifname), r = 0;
 
 	if (index < 0)
 		return fx_err_set(err, "cannot route into %s: %s", ifname, strerror(-index)), index;
 	for (size_t i = 0; r == 0 && i < plan->n_routes; i++) {
-		r = route_change(true, &plan->routes[i], index);
+		r = route_change(true, &plan->routes[i], index, reason);
 		if (r < 0) {
 			describe_route(&plan->routes[i], ifname, what, sizeof(what));
-			fx_err_set(err, "cannot add route %s: %s", what, strerror(-r));
+			fx_nl_err(err, r, reason, "cannot add route %s", what);
 		}
 	}
 	for (size_t i = 0; r == 0 && i < plan->n_rules; i++) {
-		r = rule_change(true, &plan->rules[i]);
+		r = rule_change(true, &plan->rules[i], reason);
 		if (r < 0)
-			fx_err_set(err, "cannot add a routing rule (table %u): %s", plan->rules[i].table,
-				   strerror(-r));
+			fx_nl_err(err, r, reason, "cannot add a routing rule (table %u)",
+				  plan->rules[i].table);
 	}
 	if (r == 0 && plan->src_valid_mark) {
 		r = fx_src_valid_mark_set(true);
@@ -312,13 +299,13 @@ int fx_route_plan_undo(const struct fx_route_plan *plan)
 
 	/* Rules first: without them nothing is sent to the tunnel's table. */
 	for (size_t i = 0; i < plan->n_rules; i++) {
-		int r = rule_change(false, &plan->rules[i]);
+		int r = rule_change(false, &plan->rules[i], NULL);
 
 		if (r < 0 && !already_gone(r) && first == 0)
 			first = r;
 	}
 	for (size_t i = 0; i < plan->n_routes; i++) {
-		int r = route_change(false, &plan->routes[i], 0);
+		int r = route_change(false, &plan->routes[i], 0, NULL);
 
 		if (r < 0 && !already_gone(r) && first == 0)
 			first = r;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "rtnl.h"
+#include "netlink.h"
 #include "nlbuf.h"
 
 #include <errno.h>
@@ -98,44 +99,18 @@ static int get_link_cb(const struct nlmsghdr *nlh, void *data)
 int fx_rtnl_get_link(const char *name, struct fx_link *out)
 {
 	char buf[FX_NL_BUF] = { 0 };
-	struct mnl_socket *nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
-	struct nlmsghdr *nlh;
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct fx_nl_reply reply = { .cb = get_link_cb, .data = out };
 	struct ifinfomsg *ifi;
-	uint32_t seq = (uint32_t)time(NULL);
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	if (!nl)
-		return -errno;
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		r = -errno;
-		goto out;
-	}
-	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = RTM_GETLINK;
-	nlh->nlmsg_flags = NLM_F_REQUEST;
-	nlh->nlmsg_seq = seq;
 	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
 	ifi->ifi_family = AF_UNSPEC;
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
-		r = -errno;
-		goto out;
-	}
-	ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-
-	if (n < 0) {
-		r = -errno;
-		goto out;
-	}
-	r = mnl_cb_run(buf, (size_t)n, seq, mnl_socket_get_portid(nl), get_link_cb, out);
-	if (r < 0)
-		r = errno == ENODEV ? 0 : -errno; /* no such link: present = false */
-	else
-		r = 0;
-out:
-	mnl_socket_close(nl);
-	return r;
+	r = fx_nl_request(NETLINK_ROUTE, nlh, &reply);
+	return r == -ENODEV ? 0 : r; /* no such link: present = false */
 }
 
 static int addr_attr_cb(const struct nlattr *attr, void *data)
@@ -203,49 +178,19 @@ static int get_addrs_cb(const struct nlmsghdr *nlh, void *data)
 int fx_rtnl_get_addrs(struct fx_link *link)
 {
 	char buf[FX_NL_BUF] = { 0 };
-	struct mnl_socket *nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct ifaddrmsg *ifa;
 	struct addr_dump dump = { .link = link };
-	uint32_t seq = (uint32_t)time(NULL);
+	struct fx_nl_reply reply = { .cb = get_addrs_cb, .data = &dump };
+	struct ifaddrmsg *ifa;
 	int r;
 
 	link->n_addrs = 0;
-	if (!nl)
-		return -errno;
 	nlh->nlmsg_type = RTM_GETADDR;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	nlh->nlmsg_seq = seq;
+	nlh->nlmsg_flags = NLM_F_DUMP;
 	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
 	ifa->ifa_family = AF_UNSPEC;
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0 ||
-	    mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
-		r = -errno;
-		goto out;
-	}
-	do {
-		ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-
-		if (n < 0) {
-			r = -errno;
-			goto out;
-		}
-		r = mnl_cb_run(buf, (size_t)n, seq, mnl_socket_get_portid(nl), get_addrs_cb, &dump);
-	} while (r > 0);
-	r = r < 0 ? -errno : dump.too_many ? -E2BIG : 0;
-out:
-	mnl_socket_close(nl);
-	return r;
-}
-
-/*
- * mnl_nlmsg_ok compares nlmsg_len with the remaining length as an int, so a
- * header claiming 2 GiB or more passes as negative, and mnl_nlmsg_next then
- * steps far outside the buffer. Compared as unsigned, it is refused.
- */
-static bool msg_ok(const struct nlmsghdr *nlh, int len)
-{
-	return mnl_nlmsg_ok(nlh, len) && nlh->nlmsg_len <= (unsigned)len;
+	r = fx_nl_request(NETLINK_ROUTE, nlh, &reply);
+	return r < 0 ? r : dump.too_many ? -E2BIG : 0;
 }
 
 static bool event_concerns(const struct nlmsghdr *nlh, const char *name, int ifindex)
@@ -263,22 +208,25 @@ static bool event_concerns(const struct nlmsghdr *nlh, const char *name, int ifi
 	return strcmp(l.name, name) == 0 || (ifindex > 0 && l.ifindex == ifindex);
 }
 
+struct event_filter {
+	const char *name;
+	int ifindex;
+	bool changed;
+};
+
+static void note_event(const struct nlmsghdr *nlh, void *data)
+{
+	struct event_filter *f = data;
+
+	if (event_concerns(nlh, f->name, f->ifindex))
+		f->changed = true;
+}
+
 int fx_rtnl_read_events(int fd, const char *name, int ifindex, bool *changed)
 {
-	char buf[FX_NL_BUF * 2];
+	struct event_filter f = { .name = name, .ifindex = ifindex };
+	int r = fx_nl_read_each(fd, note_event, &f);
 
-	*changed = false;
-	for (;;) {
-		ssize_t n = recv(fd, buf, sizeof(buf), 0);
-		const struct nlmsghdr *nlh;
-		int len = (int)n;
-
-		if (n < 0)
-			return errno == EAGAIN ? 0 : -errno;
-		for (nlh = (const struct nlmsghdr *)buf; msg_ok(nlh, len);
-		     nlh = mnl_nlmsg_next(nlh, &len)) {
-			if (event_concerns(nlh, name, ifindex))
-				*changed = true;
-		}
-	}
+	*changed = f.changed;
+	return r;
 }

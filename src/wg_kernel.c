@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "wg_kernel.h"
 #include "key.h"
+#include "netlink.h"
 #include "nlbuf.h"
 
 #include <errno.h>
@@ -336,158 +337,6 @@ int fx_wg_kernel_parse_device(const struct nlmsghdr *nlh, struct fx_wg_status *s
 
 /* ---- talking to the kernel ---- */
 
-struct nl_txn {
-	mnl_cb_t cb;         /* for data messages; NULL: none expected */
-	void *data;
-	int error;           /* from NLMSG_ERROR or NLMSG_DONE */
-	char extack[256];    /* the kernel's reason, if it gave one */
-};
-
-static int extack_cb(const struct nlattr *attr, void *data)
-{
-	struct nl_txn *t = data;
-
-	if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
-	    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
-		snprintf(t->extack, sizeof(t->extack), "%s", mnl_attr_get_str(attr));
-	return MNL_CB_OK;
-}
-
-static int error_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct nl_txn *t = data;
-	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
-	size_t off;
-
-	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*e))) {
-		errno = EBADMSG;
-		return MNL_CB_ERROR;
-	}
-	if (e->error == 0)
-		return MNL_CB_STOP; /* the acknowledgement */
-	t->error = e->error < 0 ? e->error : -e->error;
-	/* The extended ack follows our request, or only its header if capped. */
-	off = sizeof(*e);
-	if (!(nlh->nlmsg_flags & NLM_F_CAPPED) && e->msg.nlmsg_len >= sizeof(e->msg))
-		off += e->msg.nlmsg_len - sizeof(e->msg);
-	off = MNL_ALIGN(off);
-	if ((nlh->nlmsg_flags & NLM_F_ACK_TLVS) && off <= nlh->nlmsg_len - MNL_NLMSG_HDRLEN)
-		mnl_attr_parse(nlh, (unsigned)off, extack_cb, t);
-	errno = -t->error;
-	return MNL_CB_ERROR;
-}
-
-/* A dump that failed part way reports it in NLMSG_DONE. */
-static int done_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct nl_txn *t = data;
-	int e;
-
-	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(e)))
-		return MNL_CB_STOP;
-	memcpy(&e, mnl_nlmsg_get_payload(nlh), sizeof(e));
-	if (e >= 0)
-		return MNL_CB_STOP;
-	t->error = e;
-	errno = -e;
-	return MNL_CB_ERROR;
-}
-
-static int noop_cb(const struct nlmsghdr *nlh, void *data)
-{
-	(void)nlh;
-	(void)data;
-	return MNL_CB_OK;
-}
-
-static int overrun_cb(const struct nlmsghdr *nlh, void *data)
-{
-	(void)nlh;
-	(void)data;
-	errno = ENOSPC;
-	return MNL_CB_ERROR;
-}
-
-static int data_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct nl_txn *t = data;
-
-	return t->cb ? t->cb(nlh, t->data) : MNL_CB_OK;
-}
-
-static struct mnl_socket *nl_open(int bus)
-{
-	struct mnl_socket *nl = mnl_socket_open2(bus, SOCK_CLOEXEC);
-	int one = 1;
-
-	if (!nl)
-		return NULL;
-	/* Ask for the kernel's reason with each error, and not to echo our
-	 * request back in it: a WG_CMD_SET_DEVICE carries the private key. */
-	mnl_socket_setsockopt(nl, NETLINK_EXT_ACK, &one, sizeof(one));
-	mnl_socket_setsockopt(nl, NETLINK_CAP_ACK, &one, sizeof(one));
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		int r = errno;
-
-		mnl_socket_close(nl);
-		errno = r;
-		return NULL;
-	}
-	return nl;
-}
-
-/*
- * Sends one request and reads until its acknowledgement (or NLMSG_DONE for
- * a dump), handing data messages to t->cb. Returns 0 or a negative errno.
- */
-static int nl_txn_run(int bus, const struct nlmsghdr *req, struct nl_txn *t)
-{
-	mnl_cb_t ctl[NLMSG_MIN_TYPE] = {
-		[NLMSG_NOOP] = noop_cb,
-		[NLMSG_ERROR] = error_cb,
-		[NLMSG_DONE] = done_cb,
-		[NLMSG_OVERRUN] = overrun_cb,
-	};
-	struct mnl_socket *nl = nl_open(bus);
-	char *buf;
-	int r;
-
-	t->error = 0;
-	t->extack[0] = '\0';
-	if (!nl)
-		return -errno;
-	buf = malloc(WG_NL_BUF);
-	if (!buf) {
-		mnl_socket_close(nl);
-		return -ENOMEM;
-	}
-	if (mnl_socket_sendto(nl, req, req->nlmsg_len) < 0) {
-		r = -errno;
-		goto out;
-	}
-	do {
-		ssize_t n = mnl_socket_recvfrom(nl, buf, WG_NL_BUF);
-
-		if (n < 0) {
-			r = -errno;
-			goto out;
-		}
-		errno = 0;
-		r = mnl_cb_run2(buf, (size_t)n, req->nlmsg_seq, mnl_socket_get_portid(nl), data_cb,
-				t, ctl, NLMSG_MIN_TYPE);
-	} while (r == MNL_CB_OK);
-	if (r < 0)
-		r = t->error ? t->error : (errno ? -errno : -EBADMSG);
-	else
-		r = 0;
-out:
-	/* A kernel without NETLINK_CAP_ACK echoes the request, keys and all. */
-	fx_wipe(buf, WG_NL_BUF);
-	free(buf);
-	mnl_socket_close(nl);
-	return r;
-}
-
 static int family_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *attr;
@@ -515,18 +364,16 @@ static int wg_family(uint16_t *id)
 	char buf[FX_NL_BUF / 8] = { 0 }; /* libmnl leaves attribute padding as it finds it */
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct genlmsghdr *genl;
-	struct nl_txn t = { .cb = family_cb, .data = id };
+	struct fx_nl_reply reply = { .cb = family_cb, .data = id };
 	int r;
 
 	nlh->nlmsg_type = GENL_ID_CTRL;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	nlh->nlmsg_seq = (uint32_t)time(NULL);
 	genl = mnl_nlmsg_put_extra_header(nlh, sizeof(*genl));
 	genl->cmd = CTRL_CMD_GETFAMILY;
 	genl->version = 1;
 	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, WG_GENL_NAME);
 	*id = 0;
-	r = nl_txn_run(NETLINK_GENERIC, nlh, &t);
+	r = fx_nl_request(NETLINK_GENERIC, nlh, &reply);
 	if (r < 0)
 		return r;
 	return *id ? 0 : -ENOENT;
@@ -548,21 +395,13 @@ bool fx_wg_kernel_available(void)
 	return stat("/sys/module/wireguard", &sb) == 0;
 }
 
-static void set_nl_err(struct fx_err *err, int r, const struct nl_txn *t, const char *what,
-		       const char *ifname, const char *hint)
-{
-	fx_err_set(err, "cannot %s WireGuard interface %s: %s%s%s%s%s", what, ifname,
-		   strerror(-r), hint, t->extack[0] ? " (kernel: " : "", t->extack,
-		   t->extack[0] ? ")" : "");
-}
-
 int fx_wg_kernel_create(const char *ifname, struct fx_err *err)
 {
 	char buf[FX_NL_BUF / 8] = { 0 }; /* libmnl leaves attribute padding as it finds it */
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct ifinfomsg *ifi;
 	struct nlattr *info;
-	struct nl_txn t = { 0 };
+	struct fx_nl_reply reply = { 0 };
 	int r;
 
 	if (strnlen(ifname, IFNAMSIZ) >= IFNAMSIZ) {
@@ -570,25 +409,24 @@ int fx_wg_kernel_create(const char *ifname, struct fx_err *err)
 		return -EINVAL;
 	}
 	nlh->nlmsg_type = RTM_NEWLINK;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK;
-	nlh->nlmsg_seq = (uint32_t)time(NULL);
+	nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
 	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
 	ifi->ifi_family = AF_UNSPEC;
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, ifname);
 	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
 	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "wireguard");
 	mnl_attr_nest_end(nlh, info);
-	r = nl_txn_run(NETLINK_ROUTE, nlh, &t);
+	r = fx_nl_request(NETLINK_ROUTE, nlh, &reply);
 	if (r < 0)
-		set_nl_err(err, r, &t, "create", ifname,
-			   r == -EOPNOTSUPP ? " (no kernel WireGuard)" : "");
+		fx_nl_err(err, r, reply.reason, "cannot create WireGuard interface %s%s", ifname,
+			  r == -EOPNOTSUPP ? " (no kernel WireGuard)" : "");
 	return r;
 }
 
 int fx_wg_kernel_configure(const char *ifname, const struct fx_wg_config *cfg, uint32_t fwmark,
 			   struct fx_err *err)
 {
-	struct nl_txn t = { 0 };
+	struct fx_nl_reply reply = { 0 };
 	uint16_t family;
 	char *buf;
 	int r;
@@ -599,15 +437,11 @@ int fx_wg_kernel_configure(const char *ifname, const struct fx_wg_config *cfg, u
 			   "(generic netlink family \"%s\" not found)", ifname, WG_GENL_NAME);
 		return r;
 	}
-	if (r < 0) {
-		set_nl_err(err, r, &t, "configure", ifname, "");
-		return r;
-	}
+	if (r < 0)
+		return fx_nl_err(err, r, "", "cannot configure WireGuard interface %s", ifname);
 	buf = malloc(WG_NL_BUF);
-	if (!buf) {
-		set_nl_err(err, -ENOMEM, &t, "configure", ifname, "");
-		return -ENOMEM;
-	}
+	if (!buf)
+		return fx_nl_err(err, -ENOMEM, "", "cannot configure WireGuard interface %s", ifname);
 	r = fx_wg_kernel_build_set(buf, WG_NL_BUF, family, (uint32_t)time(NULL), ifname, cfg,
 				   fwmark);
 	if (r == -ENOSPC) {
@@ -621,9 +455,10 @@ int fx_wg_kernel_configure(const char *ifname, const struct fx_wg_config *cfg, u
 		fx_err_set(err, "cannot configure WireGuard interface %s: %s", ifname,
 			   strerror(-r));
 	} else {
-		r = nl_txn_run(NETLINK_GENERIC, (const struct nlmsghdr *)buf, &t);
+		r = fx_nl_request(NETLINK_GENERIC, (struct nlmsghdr *)buf, &reply);
 		if (r < 0)
-			set_nl_err(err, r, &t, "configure", ifname, "");
+			fx_nl_err(err, r, reply.reason, "cannot configure WireGuard interface %s",
+				  ifname);
 	}
 	fx_wipe(buf, WG_NL_BUF);
 	free(buf);
@@ -644,7 +479,7 @@ int fx_wg_kernel_status(const char *ifname, struct fx_wg_status *st)
 	char buf[FX_NL_BUF / 8] = { 0 }; /* libmnl leaves attribute padding as it finds it */
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct genlmsghdr *genl;
-	struct nl_txn t = { .cb = status_cb, .data = st };
+	struct fx_nl_reply reply = { .cb = status_cb, .data = st };
 	uint16_t family;
 	int r;
 
@@ -656,13 +491,12 @@ int fx_wg_kernel_status(const char *ifname, struct fx_wg_status *st)
 		return r;
 	/* WG_CMD_GET_DEVICE is only served as a dump, one device per call. */
 	nlh->nlmsg_type = family;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP;
-	nlh->nlmsg_seq = (uint32_t)time(NULL);
+	nlh->nlmsg_flags = NLM_F_DUMP;
 	genl = mnl_nlmsg_put_extra_header(nlh, sizeof(*genl));
 	genl->cmd = WG_CMD_GET_DEVICE;
 	genl->version = WG_GENL_VERSION;
 	mnl_attr_put_strz(nlh, WGDEVICE_A_IFNAME, ifname);
-	r = nl_txn_run(NETLINK_GENERIC, nlh, &t);
+	r = fx_nl_request(NETLINK_GENERIC, nlh, &reply);
 	if (r < 0)
 		memset(st, 0, sizeof(*st));
 	return r;

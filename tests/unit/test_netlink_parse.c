@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "netlink.h"
 #include "nft_monitor.h"
 #include "rtnl.h"
 
@@ -162,6 +163,58 @@ static void addresses_are_the_local_ones(void **state)
 			 -EBADMSG);
 }
 
+/*
+ * The kernel's reason for a refusal: after our request echoed whole, or
+ * after its header alone when capped; nothing when it gave none.
+ */
+static struct nlmsghdr *refusal_msg(bool capped, const char *reason)
+{
+	struct nlmsghdr *nlh;
+	struct nlmsgerr *e;
+	char *echo;
+
+	memset(buf, 0, sizeof(buf));
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = NLMSG_ERROR;
+	e = mnl_nlmsg_put_extra_header(nlh, sizeof(*e));
+	e->error = -EEXIST;
+	e->msg.nlmsg_len = capped ? sizeof(e->msg) : sizeof(e->msg) + 24;
+	e->msg.nlmsg_type = RTM_NEWROUTE;
+	if (!capped) {
+		echo = mnl_nlmsg_put_extra_header(nlh, 24);
+		memset(echo, 0xaa, 24);
+		nlh->nlmsg_flags = 0;
+	} else {
+		nlh->nlmsg_flags = NLM_F_CAPPED;
+	}
+	if (reason) {
+		mnl_attr_put_strz(nlh, NLMSGERR_ATTR_MSG, reason);
+		nlh->nlmsg_flags |= NLM_F_ACK_TLVS;
+	}
+	return nlh;
+}
+
+static void the_kernels_reason_is_read(void **state)
+{
+	char reason[FX_NL_REASON_MAX];
+	struct nlmsghdr *nlh;
+	struct nlmsgerr *e;
+
+	(void)state;
+	fx_nl_ext_ack(refusal_msg(true, "Nexthop device is not up"), reason, sizeof(reason));
+	assert_string_equal(reason, "Nexthop device is not up");
+	fx_nl_ext_ack(refusal_msg(false, "File exists here"), reason, sizeof(reason));
+	assert_string_equal(reason, "File exists here");
+	fx_nl_ext_ack(refusal_msg(true, NULL), reason, sizeof(reason));
+	assert_string_equal(reason, "");
+	/* An echoed request that claims more than the message holds. */
+	nlh = refusal_msg(false, "x");
+	e = mnl_nlmsg_get_payload(nlh);
+	e->msg.nlmsg_len = 60000;
+	fx_nl_ext_ack(nlh, reason, sizeof(reason));
+	assert_string_equal(reason, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -170,6 +223,7 @@ int main(void)
 		cmocka_unit_test(nft_events_on_our_table_from_others_count),
 		cmocka_unit_test(link_kind_is_read),
 		cmocka_unit_test(addresses_are_the_local_ones),
+		cmocka_unit_test(the_kernels_reason_is_read),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

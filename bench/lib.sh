@@ -62,7 +62,7 @@ bench_tools() {
 		bench_die "no $FEXYN_BUILD/src/libfexyn-core.a (build first: ninja -C $FEXYN_BUILD)"
 	local cflags=(-std=c17 -O2 -g -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Wall -Wextra -Werror -Wvla)
 	# shellcheck disable=SC2046 # pkg-config's words
-	cc "${cflags[@]}" -I"$REPO/src" "$BENCH_DIR/txn_bench.c" "$FEXYN_BUILD/src/libfexyn-core.a" \
+	cc "${cflags[@]}" -I"$REPO/src/core" "$BENCH_DIR/txn_bench.c" "$FEXYN_BUILD/src/libfexyn-core.a" \
 		$(pkg-config --cflags --libs libmnl libnftnl) -o "$BENCH_BIN/txn_bench" ||
 		bench_die "cannot build bench/txn_bench.c"
 	local t

@@ -16,17 +16,6 @@ root=$PWD
 
 FUZZERS=(wgconf request state conn_state args wg_uapi netlink dispatch)
 
-# A fuzzer that drives daemon code links more than the core library: the
-# daemon's own sources (src/) and its harness's (tests/fuzz/), and the core
-# without the files whose functions those stand in for, so that no symbol
-# is defined twice. Space-separated lists, by fuzzer.
-declare -A EXTRA_SOURCES=(
-	[dispatch]="src/clients.c src/daemon_cmd.c src/daemon_state.c src/reply.c tests/fuzz/fake_kernel.c"
-)
-declare -A FAKED_CORE=(
-	[dispatch]="log.c nft.c nft_show.c rtnl.c"
-)
-
 secs=${1:-}
 if [ -z "$secs" ]; then
 	secs=10
@@ -36,73 +25,22 @@ jobs=${FUZZ_JOBS:-2}
 out=$root/build-fuzz
 fuzz_dir=$root/tests/fuzz
 
-# The core library's sources, as src/meson.build lists them, so the
-# fuzzers test exactly what fexynd links.
-core_sources() {
-	sed -n "/^core_sources/,/^)/s/.*'\([a-z_0-9]*\.c\)'.*/\1/p" src/meson.build
-}
-
-# A small ninja file: incremental, parallel, and rebuilt when a header changes.
-write_ninja() {
-	local cflags libs objs=() f
-	cflags="-std=c17 -g -O1 -D_GNU_SOURCE -Wall -Wextra -Werror -Wvla -I$root/src"
-	cflags+=" $(pkg-config --cflags libmnl libnftnl)"
-	cflags+=" -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
-	libs=$(pkg-config --libs libmnl libnftnl)
-	cat <<-EOF
-		cflags = $cflags
-		libs = $libs
-		rule cc
-		  command = clang \$cflags -fsanitize=fuzzer-no-link -MD -MF \$out.d -c \$in -o \$out
-		  depfile = \$out.d
-		  deps = gcc
-		  description = CC \$out
-		rule ar
-		  command = rm -f \$out && ar rcs \$out \$in
-		  description = AR \$out
-		rule link
-		  command = clang \$cflags -fsanitize=fuzzer \$in -o \$out \$libs
-		  description = LINK \$out
-	EOF
-	for f in $(core_sources); do
-		echo "build obj/${f%.c}.o: cc $root/src/$f"
-		objs+=("obj/${f%.c}.o")
-	done
-	echo "build libfexyn-core.a: ar ${objs[*]}"
-	for f in "${FUZZERS[@]}"; do
-		local lib=libfexyn-core.a extra=() src o
-		echo "build obj/fuzz_$f.o: cc $fuzz_dir/fuzz_$f.c"
-		for src in ${EXTRA_SOURCES[$f]:-}; do
-			o=obj/$f/$(basename "${src%.c}").o
-			echo "build $o: cc $root/$src"
-			extra+=("$o")
-		done
-		if [ -n "${FAKED_CORE[$f]:-}" ]; then
-			lib=libfexyn-core-$f.a
-			echo "build $lib: ar $(for o in "${objs[@]}"; do
-				[[ " ${FAKED_CORE[$f]} " == *" $(basename "${o%.o}").c "* ]] || echo -n "$o "
-			done)"
-		fi
-		echo "build fuzz_$f: link obj/fuzz_$f.o ${extra[*]} $lib"
-	done
-	# Not run: it wrote corpus/netlink/, and is built so that it keeps compiling.
-	echo "rule exe"
-	echo "  command = clang \$cflags \$in -o \$out \$libs"
-	echo "build seeds_netlink: exe $fuzz_dir/seeds_netlink.c"
-}
-
+# The harnesses are meson targets (tests/fuzz/meson.build), in a build
+# directory of their own: clang, -Dfuzzers=true, ASan and UBSan.
 build() {
 	if ! command -v clang >/dev/null; then
 		echo "fuzz: clang is missing (apt-get install clang libclang-rt-14-dev)" >&2
 		return 1
 	fi
-	if [ -z "$(core_sources)" ]; then
-		echo "fuzz: no core_sources found in src/meson.build" >&2
-		return 1
+	if [ ! -f "$out/build.ninja" ] || ! grep -q "fuzz_dispatch" "$out/build.ninja"; then
+		rm -rf "$out"
+		if ! CC=clang meson setup "$out" -Dfuzzers=true -Db_sanitize=address,undefined \
+			-Db_lundef=false -Dbuildtype=debug -Doptimization=1 >"$FUZZ_TMP/setup.log" 2>&1; then
+			cat "$FUZZ_TMP/setup.log" >&2
+			echo "fuzz: meson setup failed" >&2
+			return 1
+		fi
 	fi
-	mkdir -p "$out/obj"
-	write_ninja >"$out/build.ninja.new"
-	mv "$out/build.ninja.new" "$out/build.ninja"
 	if ! ninja -C "$out" >"$out/ninja.log" 2>&1; then
 		grep -v '^\[' "$out/ninja.log" >&2
 		echo "fuzz: build failed (libFuzzer needs clang and libclang-rt-14-dev)" >&2
@@ -131,7 +69,7 @@ replay() { # name; writes results/NAME on failure
 	local name=$1 f
 	for f in "$fuzz_dir/regressions/$name"/*; do
 		[ -f "$f" ] || continue
-		if ! "$out/fuzz_$name" -runs=1 "$f" >"$out/logs/$name.replay.log" 2>&1; then
+		if ! "$out/tests/fuzz/fuzz_$name" -runs=1 "$f" >"$out/logs/$name.replay.log" 2>&1; then
 			echo "fuzz $name: CRASH ${f#"$root"/} (a saved regression)" >"$out/results/$name"
 			{ tail -n 30 "$out/logs/$name.replay.log"; show_input "$f"; } >"$out/results/$name.detail"
 			return 1
@@ -148,7 +86,7 @@ run_one() { # name
 	mkdir -p "$work" "$art" "$regress"
 	cp -r "$fuzz_dir/corpus/$name/." "$work/"
 	[ -f "$fuzz_dir/$name.dict" ] && dict=(-dict="$fuzz_dir/$name.dict")
-	timeout $((secs + 120)) "$out/fuzz_$name" -max_total_time="$secs" -timeout=10 -max_len=8192 \
+	timeout $((secs + 120)) "$out/tests/fuzz/fuzz_$name" -max_total_time="$secs" -timeout=10 -max_len=8192 \
 		-print_final_stats=1 -artifact_prefix="$art/" "${dict[@]}" "$work" "$regress" \
 		>"$log" 2>&1 || rc=$?
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)

@@ -25,7 +25,7 @@ build_files() { # dir
 }
 
 # The fuzz harnesses are built by scripts/fuzz.sh, not meson: give their flags here.
-fuzz_flags=(-D_GNU_SOURCE -Isrc)
+fuzz_flags=(-D_GNU_SOURCE -Isrc/core -Isrc/daemon)
 
 run_cppcheck() {
 	# shellcheck disable=SC2054 # the commas belong to --enable

@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon.h"
+#include "context.h"
+#include "daemon_apply.h"
+#include "tunnel.h"
 #include "log.h"
 #include "nft.h"
 #include "nft_show.h"
@@ -136,10 +138,8 @@ int fx_conn_start(struct fx_daemon *d, const struct fx_conn_saved *want,
 	d->conn.saved = *want;
 	d->conn.active = true;
 	d->conn.attempts = 0;
-	d->block_reason[0] = '\0';
-	d->ever_connected = false;
-	d->guard = g;
-	d->guarding = true;
+	fx_machine_unguard(&d->m);
+	fx_machine_guard(&d->m, &g, true);
 	fx_daemon_refresh_link(d);
 	fx_daemon_enforce(d, true);
 	return 0;

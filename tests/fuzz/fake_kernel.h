@@ -4,7 +4,7 @@
  * Link-time stand-ins for what fexynd's request handling reaches outside
  * the process — the nftables socket, rtnetlink, nft(8), the tunnel (what
  * tunnel.c does for connect) and the log — so that a fuzzer can drive
- * daemon_cmd.c, daemon_state.c, reply.c and clients.c for real. They do
+ * daemon_cmd.c, daemon_apply.c, reply.c and clients.c for real. They do
  * nothing to the machine; they record what was asked, and the fuzzer
  * checks it. scripts/fuzz.sh links them instead of nft.c, nft_show.c,
  * rtnl.c and log.c (and without tunnel.c), so no symbol is defined twice.

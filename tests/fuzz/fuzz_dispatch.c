@@ -4,7 +4,7 @@
  * request handling: the bytes clients write go into socketpairs whose
  * daemon ends are in the client table (clients.c), and an event loop like
  * fexynd's serves them (fx_daemon_serve: read, parse, dispatch to
- * daemon_cmd.c, the state machine of daemon_state.c, the reply). The
+ * daemon_cmd.c, the state machine of daemon_apply.c, the reply). The
  * kernel, nft(8) and the tunnel are fakes (fake_kernel.c) that record what
  * was applied.
  *
@@ -36,7 +36,10 @@
 #include <unistd.h>
 
 #include "clients.h"
-#include "daemon.h"
+#include "context.h"
+#include "daemon_apply.h"
+#include "daemon_cmd.h"
+#include "tunnel.h"
 #include "fake_kernel.h"
 #include "fuzz.h"
 #include "settings.h"
@@ -130,14 +133,18 @@ static void fresh_daemon(uint8_t setup)
 	d->cfg.nft = "/nonexistent/nft";
 	d->cfg.resolv_conf = "/nonexistent/resolv.conf";
 	fx_conn_init(&d->conn);
-	fx_settings_default(&d->settings);
+	fx_machine_init(&d->m, 0);
 	fx_clients_init(&d->clients, epfd, 4242);
-	if (setup & 1)
-		d->settings.lockdown = true;
+	if (setup & 1) {
+		struct fx_settings s = d->m.settings;
+
+		s.lockdown = true;
+		fx_machine_settings(&d->m, &s, NULL);
+	}
 	if (setup & 2) {
 		FUZZ_CHECK(fx_file_save(dir, FX_STATE_FILE, "not a state file\n") == 0);
 		d->state_file_corrupt = true;
-		snprintf(d->block_reason, sizeof(d->block_reason), "unreadable state: fuzz");
+		fx_machine_block(&d->m, "unreadable state: fuzz");
 	}
 	fx_daemon_enforce(d, true);
 }
@@ -149,18 +156,18 @@ struct snapshot {
 	int guard_r;
 	char guard[FX_IPC_MAX_LINE]; /* as the wire and the state file say it */
 	size_t applies;
-	char block_reason[sizeof(d->block_reason)];
+	char block_reason[sizeof(d->m.block_reason)];
 };
 
 static void take(struct snapshot *s)
 {
 	memset(s, 0, sizeof(*s));
-	s->state = d->state;
-	s->settings = d->settings;
-	s->guarding = d->guarding;
-	s->guard_r = fx_guard_format(&d->guard, ' ', s->guard, sizeof(s->guard));
+	s->state = d->m.state;
+	s->settings = d->m.settings;
+	s->guarding = d->m.guarding;
+	s->guard_r = fx_guard_format(&d->m.guard, ' ', s->guard, sizeof(s->guard));
 	s->applies = fake.applies;
-	memcpy(s->block_reason, d->block_reason, sizeof(s->block_reason));
+	memcpy(s->block_reason, d->m.block_reason, sizeof(s->block_reason));
 }
 
 static bool unchanged(const struct snapshot *b)
@@ -182,10 +189,10 @@ static void check_firewall(void)
 	static struct fx_ruleset want;
 	struct fx_policy_input in;
 
-	fx_daemon_policy_input(d, d->state, &in);
-	FUZZ_CHECK(d->state == FX_STATE_DISCONNECTED || d->state == FX_STATE_CONNECTING ||
-		   d->state == FX_STATE_CONNECTED || d->state == FX_STATE_RECONNECTING ||
-		   d->state == FX_STATE_BLOCKED);
+	fx_machine_policy_input(&d->m, d->m.state, &in);
+	FUZZ_CHECK(d->m.state == FX_STATE_DISCONNECTED || d->m.state == FX_STATE_CONNECTING ||
+		   d->m.state == FX_STATE_CONNECTED || d->m.state == FX_STATE_RECONNECTING ||
+		   d->m.state == FX_STATE_BLOCKED);
 	FUZZ_CHECK(fx_policy_compile(&in, &want) == 0);
 	FUZZ_CHECK(fx_ruleset_equal(&want, &fake.applied));
 }
@@ -238,6 +245,11 @@ static size_t converse(int peer)
 
 			if (c)
 				fx_daemon_serve(d, c, evs[i].events);
+			/* What fexynd's loop does after each event. */
+			if (d->notify) {
+				d->notify = false;
+				fx_daemon_send_event(d, NULL);
+			}
 		}
 		drain_subscribers();
 		r = recv(peer, got + len, GOT_CAP - len, MSG_DONTWAIT);

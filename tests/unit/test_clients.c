@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The control socket's client table (src/clients.c): the admission policy,
+ * The control socket's client table (src/daemon/clients.c): the admission policy,
  * which must keep root and group fexyn served whatever unprivileged users
  * do, and the table over socketpairs — replies that never block, caps that
  * drop a client that does not read, and expiry.

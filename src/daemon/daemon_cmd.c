@@ -7,7 +7,10 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
-#include "daemon.h"
+#include "context.h"
+#include "daemon_apply.h"
+#include "daemon_cmd.h"
+#include "tunnel.h"
 #include "log.h"
 #include "nft_batch.h"
 #include "nft_show.h"
@@ -49,22 +52,22 @@ static void status_guard(const struct fx_daemon *d, struct fx_reply *reply)
 {
 	char text[FX_ENDPOINT_STRLEN];
 
-	fx_reply_line(reply, "tunnel=%s", d->guard.tunnel);
+	fx_reply_line(reply, "tunnel=%s", d->m.guard.tunnel);
 	fx_reply_line(reply, "tunnel_link=%s",
-		      d->link.up ? "up" : d->link.present ? "down" : "absent");
-	for (size_t i = 0; i < d->guard.n_endpoints; i++) {
-		fx_endpoint_format(&d->guard.endpoints[i], text, sizeof(text));
+		      d->m.link.up ? "up" : d->m.link.present ? "down" : "absent");
+	for (size_t i = 0; i < d->m.guard.n_endpoints; i++) {
+		fx_endpoint_format(&d->m.guard.endpoints[i], text, sizeof(text));
 		fx_reply_line(reply, "endpoint=%s", text);
 	}
-	if (d->guard.fwmark)
-		fx_reply_line(reply, "fwmark=%u", d->guard.fwmark);
-	for (size_t i = 0; i < d->guard.n_resolvers; i++) {
-		fx_addr_format(&d->guard.resolvers[i], text, sizeof(text));
+	if (d->m.guard.fwmark)
+		fx_reply_line(reply, "fwmark=%u", d->m.guard.fwmark);
+	for (size_t i = 0; i < d->m.guard.n_resolvers; i++) {
+		fx_addr_format(&d->m.guard.resolvers[i], text, sizeof(text));
 		fx_reply_line(reply, "dns=%s", text);
 	}
-	status_prefixes(reply, "address", d->guard.addresses, d->guard.n_addresses);
-	status_prefixes(reply, "link_address", d->link.addrs, d->link.n_addrs);
-	status_prefixes(reply, "route", d->guard.routes, d->guard.n_routes);
+	status_prefixes(reply, "address", d->m.guard.addresses, d->m.guard.n_addresses);
+	status_prefixes(reply, "link_address", d->m.link.addrs, d->m.link.n_addrs);
+	status_prefixes(reply, "route", d->m.guard.routes, d->m.guard.n_routes);
 }
 
 static void status_conn(const struct fx_daemon *d, struct fx_reply *reply)
@@ -79,7 +82,7 @@ static void status_conn(const struct fx_daemon *d, struct fx_reply *reply)
 	fx_reply_line(reply, "backend=%s", c->saved.wg_pid ? "userspace"
 					   : strcmp(c->saved.link_kind, "wireguard") == 0 ? "kernel"
 					   : fx_backend_name(c->saved.backend));
-	fx_reply_line(reply, "handshake=%s", c->handshake ? "yes" : "no");
+	fx_reply_line(reply, "handshake=%s", d->m.handshake ? "yes" : "no");
 	fx_reply_line(reply, "attempts=%u", c->attempts);
 	if (c->last_error[0])
 		fx_reply_line(reply, "last_error=%s", c->last_error);
@@ -91,19 +94,19 @@ void fx_daemon_status_lines(struct fx_daemon *d, struct fx_reply *reply)
 	struct fx_table_info ti;
 	int r = fx_nft_table_info(d->nft, &ti);
 
-	fx_reply_line(reply, "state=%s", fx_state_name(d->state));
-	fx_reply_line(reply, "since=%lld", (long long)d->since);
-	if (d->block_reason[0] || d->settings_error[0] || d->apply_error[0])
-		fx_reply_line(reply, "reason=%s", d->block_reason[0]    ? d->block_reason
-						  : d->settings_error[0] ? d->settings_error
-									 : d->apply_error);
-	if (d->guarding) {
+	fx_reply_line(reply, "state=%s", fx_state_name(d->m.state));
+	fx_reply_line(reply, "since=%lld", (long long)d->m.since);
+	if (d->m.block_reason[0] || d->m.settings_error[0] || d->m.apply_error[0])
+		fx_reply_line(reply, "reason=%s", d->m.block_reason[0]    ? d->m.block_reason
+						  : d->m.settings_error[0] ? d->m.settings_error
+									 : d->m.apply_error);
+	if (d->m.guarding) {
 		status_conn(d, reply);
 		status_guard(d, reply);
 	}
-	fx_reply_line(reply, "lockdown=%s", d->settings.lockdown ? "on" : "off");
-	fx_reply_line(reply, "killswitch=%s", d->settings.killswitch ? "on" : "off");
-	fx_reply_line(reply, "lan=%s", d->settings.allow_lan ? "allow" : "block");
+	fx_reply_line(reply, "lockdown=%s", d->m.settings.lockdown ? "on" : "off");
+	fx_reply_line(reply, "killswitch=%s", d->m.settings.killswitch ? "on" : "off");
+	fx_reply_line(reply, "lan=%s", d->m.settings.allow_lan ? "allow" : "block");
 	if (r < 0) {
 		fx_reply_line(reply, "table=unknown (%s)", strerror(-r));
 	} else {
@@ -171,24 +174,20 @@ static void cmd_guard(struct fx_daemon *d, const struct fx_request *req, struct 
 		r = fx_state_save(d->cfg.state_dir, &g);
 	if (r == 0 && d->conn.active) {
 		fx_conn_stop(d); /* guarding another tunnel: ours goes */
-		d->guarding = false;
+		fx_machine_unguard(&d->m);
 	}
 	if (r < 0) {
 		fx_reply_error(reply, "cannot save state in %s: %s; nothing changed", d->cfg.state_dir,
 			       strerror(-r));
 		return;
 	}
-	d->guard = g;
-	d->guarding = true;
-	d->block_reason[0] = '\0';
-	if (strcmp(d->link.name, g.tunnel) != 0)
-		d->ever_connected = false;
+	fx_machine_guard(&d->m, &g, false);
 	fx_daemon_refresh_link(d);
 	log_info("guarding %s", g.tunnel);
 	r = fx_daemon_enforce(d, true);
 	if (r < 0) {
 		fx_reply_error(reply, "cannot install the firewall (%s); the machine is blocked",
-			       d->apply_error);
+			       d->m.apply_error);
 		return;
 	}
 	fx_daemon_status_lines(d, reply);
@@ -208,13 +207,10 @@ static void open_up(struct fx_daemon *d, struct fx_reply *reply, const char *ver
 			       strerror(-r));
 		return;
 	}
-	d->guarding = false;
-	d->block_reason[0] = '\0';
-	d->ever_connected = false;
-	memset(&d->link, 0, sizeof(d->link));
+	fx_machine_unguard(&d->m);
 	log_info("%s requested", verb);
 	if (fx_daemon_enforce(d, true) < 0) {
-		fx_reply_error(reply, "%s: cannot remove the firewall: %s", verb, d->apply_error);
+		fx_reply_error(reply, "%s: cannot remove the firewall: %s", verb, d->m.apply_error);
 		return;
 	}
 	fx_daemon_status_lines(d, reply);
@@ -337,7 +333,7 @@ static void cmd_connect(struct fx_daemon *d, const struct fx_request *req, struc
 /* Writes new settings; a damaged file is kept aside first, never overwritten. */
 static int store_settings(struct fx_daemon *d, const struct fx_settings *want, struct fx_reply *reply)
 {
-	int r = d->settings_error[0] ? fx_file_set_aside(d->cfg.state_dir, FX_SETTINGS_FILE) : 0;
+	int r = d->m.settings_error[0] ? fx_file_set_aside(d->cfg.state_dir, FX_SETTINGS_FILE) : 0;
 
 	if (r == 0)
 		r = fx_settings_save(d->cfg.state_dir, want);
@@ -346,15 +342,14 @@ static int store_settings(struct fx_daemon *d, const struct fx_settings *want, s
 			       d->cfg.state_dir, strerror(-r));
 		return r;
 	}
-	d->settings = *want;
-	d->settings_error[0] = '\0';
+	fx_machine_settings(&d->m, want, NULL);
 	return 0;
 }
 
 /* set lockdown=on|off killswitch=on|off lan=allow|block */
 static void cmd_set(struct fx_daemon *d, const struct fx_request *req, struct fx_reply *reply)
 {
-	struct fx_settings want = d->settings;
+	struct fx_settings want = d->m.settings;
 	struct fx_err err = { 0 };
 
 	if (req->n_args == 0) {
@@ -368,22 +363,19 @@ static void cmd_set(struct fx_daemon *d, const struct fx_request *req, struct fx
 		}
 	}
 	if (want.lockdown && !want.killswitch) {
-		fx_reply_error(reply, d->settings.lockdown ? "lockdown is on: turn it off before the kill switch"
+		fx_reply_error(reply, d->m.settings.lockdown ? "lockdown is on: turn it off before the kill switch"
 							   : "the kill switch is off: turn it on before lockdown");
 		return;
 	}
 	if (store_settings(d, &want, reply) < 0)
 		return;
-	enum fx_state before = d->state;
-
 	log_info("settings: lockdown %s, kill switch %s, LAN %s", want.lockdown ? "on" : "off",
 		 want.killswitch ? "on" : "off", want.allow_lan ? "allowed" : "blocked");
 	if (fx_daemon_enforce(d, true) < 0) {
-		fx_reply_error(reply, "cannot apply the settings (%s); the machine is blocked", d->apply_error);
+		fx_reply_error(reply, "cannot apply the settings (%s); the machine is blocked", d->m.apply_error);
 		return;
 	}
-	if (d->state == before)
-		fx_daemon_send_event(d, NULL); /* a new state sent its own */
+	d->notify = true; /* the settings are part of every event */
 	fx_daemon_status_lines(d, reply);
 }
 
@@ -397,12 +389,12 @@ static void cmd_disconnect(struct fx_daemon *d, const struct fx_request *req, st
  * would block again at once. */
 static void cmd_reset(struct fx_daemon *d, const struct fx_request *req, struct fx_reply *reply)
 {
-	struct fx_settings want = d->settings;
+	struct fx_settings want = d->m.settings;
 
 	if (refuse_args(req, reply) < 0)
 		return;
 	want.lockdown = false;
-	if (d->settings_error[0])
+	if (d->m.settings_error[0])
 		fx_settings_default(&want);
 	if (store_settings(d, &want, reply) == 0)
 		open_up(d, reply, "reset");
@@ -418,7 +410,7 @@ static void cmd_rules(struct fx_daemon *d, const struct fx_request *req, struct 
 		return;
 	r = fx_nft_show(d->cfg.nft, FX_NFT_SHOW_TIMEOUT_MS, &text, &len);
 	if (r == -ENOENT)
-		fx_reply_error(reply, "no fexyn table is loaded (state %s)", fx_state_name(d->state));
+		fx_reply_error(reply, "no fexyn table is loaded (state %s)", fx_state_name(d->m.state));
 	else if (r == -ENOPKG)
 		fx_reply_error(reply, "cannot show the rules: cannot run %s (is nft(8) installed?)",
 			       d->cfg.nft);

@@ -27,13 +27,13 @@ int fx_cli_simple(const struct fx_cli *cli, const char *verb, int argc, char **a
 /* Prints a status body as text or JSON. */
 void fx_cli_print_status(char *body, bool json);
 
-int cmd_lockdown(const struct fx_cli *cli, int argc, char **argv);
-int cmd_killswitch(const struct fx_cli *cli, int argc, char **argv);
-int cmd_lan(const struct fx_cli *cli, int argc, char **argv);
-int cmd_events(const struct fx_cli *cli, int argc, char **argv);
-int cmd_connect(const struct fx_cli *cli, int argc, char **argv);
-int cmd_guard(const struct fx_cli *cli, int argc, char **argv);
-int cmd_status(const struct fx_cli *cli, int argc, char **argv);
-int cmd_rules(const struct fx_cli *cli, int argc, char **argv);
-int cmd_disconnect(const struct fx_cli *cli, int argc, char **argv);
-int cmd_reset(const struct fx_cli *cli, int argc, char **argv);
+int fx_cli_lockdown(const struct fx_cli *cli, int argc, char **argv);
+int fx_cli_killswitch(const struct fx_cli *cli, int argc, char **argv);
+int fx_cli_lan(const struct fx_cli *cli, int argc, char **argv);
+int fx_cli_events(const struct fx_cli *cli, int argc, char **argv);
+int fx_cli_connect(const struct fx_cli *cli, int argc, char **argv);
+int fx_cli_guard(const struct fx_cli *cli, int argc, char **argv);
+int fx_cli_status(const struct fx_cli *cli, int argc, char **argv);
+int fx_cli_rules(const struct fx_cli *cli, int argc, char **argv);
+int fx_cli_disconnect(const struct fx_cli *cli, int argc, char **argv);
+int fx_cli_reset(const struct fx_cli *cli, int argc, char **argv);

@@ -82,9 +82,9 @@ static int plan_prefixes(const struct fx_wg_config *cfg, uint32_t table, struct 
 	return 0;
 }
 
-int fx_route_plan_build(const struct fx_wg_config *cfg, uint32_t fwmark, uint32_t table,
-			struct fx_route_plan *plan)
+int fx_route_plan_build(const struct fx_wg_config *cfg, uint32_t fwmark, struct fx_route_plan *plan)
 {
+	uint32_t table = fwmark; /* wg-quick numbers the table as the mark */
 	bool v6_addr = has_family(cfg->addresses, cfg->n_addresses, AF_INET6);
 	uint32_t prefix_table = RT_TABLE_MAIN;
 
@@ -99,106 +99,6 @@ int fx_route_plan_build(const struct fx_wg_config *cfg, uint32_t fwmark, uint32_
 	if (!v6_addr || wants_default(cfg, AF_INET6))
 		plan_default(plan, AF_INET6, fwmark, table, !v6_addr);
 	return plan_prefixes(cfg, prefix_table, plan);
-}
-
-/* One socket per change; reason gets the kernel's, if it refuses. */
-static int rtnl_change(struct nlmsghdr *nlh, char reason[FX_NL_REASON_MAX])
-{
-	struct fx_nl_reply reply = { 0 };
-	int r = fx_nl_request(NETLINK_ROUTE, nlh, &reply);
-
-	if (reason)
-		memcpy(reason, reply.reason, sizeof(reply.reason));
-	return r;
-}
-
-static int ifindex_of(const char *ifname)
-{
-	struct fx_link l;
-	int r = fx_rtnl_get_link(ifname, &l);
-
-	if (r < 0)
-		return r;
-	return l.present ? l.ifindex : -ENODEV;
-}
-
-int fx_link_setup(const char *ifname, uint32_t mtu, struct fx_err *err)
-{
-	char buf[FX_NL_BUF] = { 0 }, reason[FX_NL_REASON_MAX];
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct ifinfomsg *ifi;
-	int r;
-
-	nlh->nlmsg_type = RTM_NEWLINK;
-	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
-	ifi->ifi_flags = IFF_UP;
-	ifi->ifi_change = IFF_UP;
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, ifname);
-	if (mtu)
-		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
-	r = rtnl_change(nlh, reason);
-	if (r < 0)
-		fx_nl_err(err, r, reason, "cannot bring %s up (MTU %u)", ifname, mtu);
-	return r;
-}
-
-int fx_link_check_owned(const char *ifname, int ifindex, const char *kind)
-{
-	struct fx_link l;
-	int r = fx_rtnl_get_link(ifname, &l);
-
-	if (r < 0)
-		return r;
-	if (!l.present)
-		return -ENODEV;
-	return ifindex > 0 && l.ifindex == ifindex && strcmp(l.kind, kind) == 0 ? 0 : -EPERM;
-}
-
-int fx_link_delete_owned(const char *ifname, int ifindex, const char *kind)
-{
-	char buf[FX_NL_BUF] = { 0 };
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct ifinfomsg *ifi;
-	int r = fx_link_check_owned(ifname, ifindex, kind);
-
-	if (r == -ENODEV)
-		return 0;
-	if (r < 0)
-		return r;
-	nlh->nlmsg_type = RTM_DELLINK;
-	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
-	ifi->ifi_index = ifindex;
-	r = rtnl_change(nlh, NULL);
-	return r == -ENODEV ? 0 : r;
-}
-
-int fx_addr_add(const char *ifname, const struct fx_prefix *p, struct fx_err *err)
-{
-	char buf[FX_NL_BUF] = { 0 }, reason[FX_NL_REASON_MAX];
-	char text[INET6_ADDRSTRLEN];
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct ifaddrmsg *ifa;
-	int index = ifindex_of(ifname), r;
-
-	fx_addr_format(&p->addr, text, sizeof(text));
-	if (index < 0)
-		return fx_err_set(err, "cannot add %s/%u: %s is gone", text, p->len, ifname), index;
-	nlh->nlmsg_type = RTM_NEWADDR;
-	nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_REPLACE;
-	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
-	ifa->ifa_family = (uint8_t)p->addr.family;
-	ifa->ifa_prefixlen = p->len;
-	ifa->ifa_index = (uint32_t)index;
-	/* No duplicate address detection: the tunnel has no neighbours to ask. */
-	ifa->ifa_flags = p->addr.family == AF_INET6 ? IFA_F_NODAD : 0;
-	mnl_attr_put(nlh, IFA_LOCAL, fx_addr_len(&p->addr), p->addr.bytes);
-	mnl_attr_put(nlh, IFA_ADDRESS, fx_addr_len(&p->addr), p->addr.bytes);
-	r = rtnl_change(nlh, reason);
-	if (r < 0)
-		fx_nl_err(err, r, reason, "cannot add address %s/%u to %s", text, p->len, ifname);
-	return r;
 }
 
 static int rule_change(bool add, const struct fx_rule_spec *s, char reason[FX_NL_REASON_MAX])
@@ -223,7 +123,7 @@ static int rule_change(bool add, const struct fx_rule_spec *s, char reason[FX_NL
 		mnl_attr_put_u32(nlh, FRA_SUPPRESS_PREFIXLEN, 0);
 	mnl_attr_put_u32(nlh, FRA_TABLE, s->table);
 	mnl_attr_put_u32(nlh, FRA_PRIORITY, s->priority);
-	return rtnl_change(nlh, reason);
+	return fx_rtnl_change(nlh, reason);
 }
 
 static int route_change(bool add, const struct fx_route_spec *s, int ifindex,
@@ -248,7 +148,7 @@ static int route_change(bool add, const struct fx_route_spec *s, int ifindex,
 	mnl_attr_put_u32(nlh, RTA_TABLE, s->table);
 	if (!s->blackhole && ifindex > 0)
 		mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)ifindex);
-	return rtnl_change(nlh, reason);
+	return fx_rtnl_change(nlh, reason);
 }
 
 static void describe_route(const struct fx_route_spec *s, const char *ifname, char *buf, size_t len)
@@ -263,7 +163,7 @@ static void describe_route(const struct fx_route_spec *s, const char *ifname, ch
 int fx_route_plan_apply(const struct fx_route_plan *plan, const char *ifname, struct fx_err *err)
 {
 	char what[128], reason[FX_NL_REASON_MAX];
-	int index = ifindex_of(ifname), r = 0;
+	int index = fx_rtnl_ifindex(ifname), r = 0;
 
 	if (index < 0)
 		return fx_err_set(err, "cannot route into %s: %s", ifname, strerror(-index)), index;

@@ -52,19 +52,8 @@ struct fx_route_plan {
 /* The fwmark a config's tunnel uses: its FwMark, else wg-quick's 51820. */
 uint32_t fx_route_fwmark(const struct fx_wg_config *cfg);
 
-/* table: the routing table for default routes (wg-quick: the fwmark). */
-int fx_route_plan_build(const struct fx_wg_config *cfg, uint32_t fwmark, uint32_t table,
-			struct fx_route_plan *plan);
-
-/* Sets the MTU (0: leave it) and brings the link up. */
-int fx_link_setup(const char *ifname, uint32_t mtu, struct fx_err *err);
-/* 0 when the link named ifname is the one fexynd made (same index and
- * kind), -ENODEV when there is none, -EPERM when it is another. */
-int fx_link_check_owned(const char *ifname, int ifindex, const char *kind);
-/* Deletes that link, by index, if it is fexynd's; an absent one is
- * success, another one of that name is left alone (-EPERM). */
-int fx_link_delete_owned(const char *ifname, int ifindex, const char *kind);
-int fx_addr_add(const char *ifname, const struct fx_prefix *p, struct fx_err *err);
+/* The default routes go to the table numbered as fwmark, as wg-quick's. */
+int fx_route_plan_build(const struct fx_wg_config *cfg, uint32_t fwmark, struct fx_route_plan *plan);
 
 /* Installs the plan's rules and routes (ifname: the tunnel). */
 int fx_route_plan_apply(const struct fx_route_plan *plan, const char *ifname, struct fx_err *err);

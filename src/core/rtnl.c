@@ -230,3 +230,23 @@ int fx_rtnl_read_events(int fd, const char *name, int ifindex, bool *changed)
 	*changed = f.changed;
 	return r;
 }
+
+int fx_rtnl_change(struct nlmsghdr *nlh, char reason[FX_NL_REASON_MAX])
+{
+	struct fx_nl_reply reply = { 0 };
+	int r = fx_nl_request(NETLINK_ROUTE, nlh, &reply);
+
+	if (reason)
+		memcpy(reason, reply.reason, sizeof(reply.reason));
+	return r;
+}
+
+int fx_rtnl_ifindex(const char *ifname)
+{
+	struct fx_link l;
+	int r = fx_rtnl_get_link(ifname, &l);
+
+	if (r < 0)
+		return r;
+	return l.present ? l.ifindex : -ENODEV;
+}

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "netlink.h"
 
 #define FX_MAX_LINK_ADDRS 8
 #define FX_LINK_KIND_MAX 16
@@ -52,3 +53,9 @@ int fx_rtnl_get_addrs(struct fx_link *link);
  * lost (re-query then).
  */
 int fx_rtnl_read_events(int fd, const char *name, int ifindex, bool *changed);
+
+/* Sends one rtnetlink change and reads its acknowledgement; reason (if not
+ * NULL) gets the kernel's, when it refuses. */
+int fx_rtnl_change(struct nlmsghdr *nlh, char reason[FX_NL_REASON_MAX]);
+/* The index of the link named ifname, or -ENODEV. */
+int fx_rtnl_ifindex(const char *ifname);

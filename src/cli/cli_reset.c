@@ -17,6 +17,7 @@
 #include "resolved.h"
 #include "ipc.h"
 #include "nft.h"
+#include "link.h"
 #include "route.h"
 #include "settings.h"
 #include "state.h"
@@ -124,7 +125,7 @@ static int parse(int argc, char **argv, const char **state_dir)
 	return FX_EXIT_OK;
 }
 
-int cmd_reset(const struct fx_cli *cli, int argc, char **argv)
+int fx_cli_reset(const struct fx_cli *cli, int argc, char **argv)
 {
 	const char *state_dir = DEFAULT_STATE_DIR;
 	char *reply = NULL, *body;

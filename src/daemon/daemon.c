@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fexynd's event loop and the resources it owns. */
 #include "daemon.h"
+#include "daemon_apply.h"
+#include "daemon_cmd.h"
+#include "tunnel.h"
 
 #include <errno.h>
 #include <grp.h>
@@ -122,37 +125,44 @@ static int watch(struct fx_daemon *d, int fd)
 /* A damaged settings file blocks, and stays as it is until rewritten. */
 static void load_settings(struct fx_daemon *d)
 {
+	struct fx_settings s;
 	struct fx_err err = { 0 };
+	char why[FX_MACHINE_REASON_MAX];
 
-	if (fx_settings_load(d->cfg.state_dir, &d->settings, &err) >= 0)
+	if (fx_settings_load(d->cfg.state_dir, &s, &err) >= 0) {
+		fx_machine_settings(&d->m, &s, NULL);
 		return;
-	snprintf(d->settings_error, sizeof(d->settings_error), "unreadable settings: %s", err.msg);
-	log_err("%s; blocking until a setting is written again or `fexyn reset`", d->settings_error);
+	}
+	snprintf(why, sizeof(why), "unreadable settings: %s", err.msg);
+	fx_machine_settings(&d->m, &s, why);
+	log_err("%s; blocking until a setting is written again or `fexyn reset`", why);
 }
 
 /* Loads what was guarded before a restart; a bad file blocks and is kept. */
 static void load_state(struct fx_daemon *d)
 {
 	struct fx_table_info ti;
+	struct fx_guard g;
 	struct fx_err err = { 0 };
-	int r = fx_state_load(d->cfg.state_dir, &d->guard, &err);
+	char why[FX_MACHINE_REASON_MAX];
+	int r = fx_state_load(d->cfg.state_dir, &g, &err);
 
 	if (r > 0) {
-		d->guarding = true;
-		log_info("resuming the guard of %s from %s", d->guard.tunnel, d->cfg.state_dir);
+		fx_machine_guard(&d->m, &g, false);
+		log_info("resuming the guard of %s from %s", g.tunnel, d->cfg.state_dir);
 		return;
 	}
 	if (r < 0) {
 		d->state_file_corrupt = true;
-		snprintf(d->block_reason, sizeof(d->block_reason), "unreadable state: %s", err.msg);
-		log_err("%s; blocking until `fexyn disconnect` or `fexyn reset`", d->block_reason);
+		snprintf(why, sizeof(why), "unreadable state: %s", err.msg);
+	} else if (fx_nft_table_info(d->nft, &ti) == 0 && ti.present) {
+		snprintf(why, sizeof(why), "found table inet fexyn but no saved state in %s",
+			 d->cfg.state_dir);
+	} else {
 		return;
 	}
-	if (fx_nft_table_info(d->nft, &ti) == 0 && ti.present) {
-		snprintf(d->block_reason, sizeof(d->block_reason),
-			 "found table inet fexyn but no saved state in %s", d->cfg.state_dir);
-		log_err("%s; blocking until `fexyn disconnect` or `fexyn reset`", d->block_reason);
-	}
+	fx_machine_block(&d->m, why);
+	log_err("%s; blocking until `fexyn disconnect` or `fexyn reset`", why);
 }
 
 static int open_kernel_sockets(struct fx_daemon *d)
@@ -204,8 +214,7 @@ int fx_daemon_init(struct fx_daemon *d, const struct fx_daemon_config *cfg)
 	d->cfg = *cfg;
 	d->listen_fd = d->signal_fd = d->rtnl_fd = d->monitor_fd = -1;
 	fx_conn_init(&d->conn);
-	fx_settings_default(&d->settings);
-	d->since = time(NULL);
+	fx_machine_init(&d->m, time(NULL));
 	d->epfd = epoll_create1(EPOLL_CLOEXEC);
 	r = d->epfd < 0 ? -errno : 0;
 	fx_clients_init(&d->clients, d->epfd, fexyn_gid());
@@ -228,7 +237,7 @@ int fx_daemon_init(struct fx_daemon *d, const struct fx_daemon_config *cfg)
 	/* Adopts a table left by a previous run and refills it in one batch:
 	 * the table is never deleted on the way. */
 	fx_daemon_enforce(d, true);
-	if (!d->block_reason[0])
+	if (!d->m.block_reason[0])
 		fx_conn_resume(d);
 	r = watch(d, d->listen_fd);
 	if (r == 0)
@@ -240,7 +249,7 @@ int fx_daemon_init(struct fx_daemon *d, const struct fx_daemon_config *cfg)
 	/* The tunnel's timer joined the loop when a resume opened it. */
 	if (r < 0)
 		return fx_log_errno(r, "cannot set up the event loop");
-	log_info("listening on %s, state %s", cfg->socket_path, fx_state_name(d->state));
+	log_info("listening on %s, state %s", cfg->socket_path, fx_state_name(d->m.state));
 	return 0;
 }
 
@@ -287,19 +296,19 @@ static void on_link_event(struct fx_daemon *d)
 {
 	struct fx_link before;
 	bool changed = false;
-	int r = fx_rtnl_read_events(d->rtnl_fd, d->guarding ? d->guard.tunnel : "", d->link.ifindex,
+	int r = fx_rtnl_read_events(d->rtnl_fd, d->m.guarding ? d->m.guard.tunnel : "", d->m.link.ifindex,
 				    &changed);
 
-	if (!d->guarding)
+	if (!d->m.guarding)
 		return;
 	if (r == -ENOBUFS)
 		log_warn("link events were lost; asking the kernel again");
 	if (!changed && r != -ENOBUFS)
 		return;
-	before = d->link;
+	before = d->m.link;
 	fx_daemon_refresh_link(d);
 	/* New addresses change the rules even where the state stays. */
-	fx_daemon_enforce(d, !same_addrs(&before, &d->link));
+	fx_daemon_enforce(d, !same_addrs(&before, &d->m.link));
 }
 
 static void on_table_event(struct fx_daemon *d)
@@ -332,6 +341,16 @@ static void dispatch(struct fx_daemon *d, const struct epoll_event *ev)
 		fx_daemon_serve(d, c, ev->events);
 }
 
+/* Effects flow one way: an event moves the machine, the loop applies what
+ * it wants, and only then are subscribers told, once. */
+static void notify_subscribers(struct fx_daemon *d)
+{
+	if (!d->notify)
+		return;
+	d->notify = false;
+	fx_daemon_send_event(d, NULL);
+}
+
 int fx_daemon_run(struct fx_daemon *d)
 {
 	struct epoll_event evs[16];
@@ -342,8 +361,10 @@ int fx_daemon_run(struct fx_daemon *d)
 
 		if (n < 0 && errno != EINTR)
 			return fx_log_errno(-errno, "epoll_wait");
-		for (int i = 0; i < n; i++)
+		for (int i = 0; i < n; i++) {
 			dispatch(d, &evs[i]);
+			notify_subscribers(d);
+		}
 		fx_clients_expire(&d->clients, fx_now_ms());
 	}
 	return 0;

@@ -110,7 +110,7 @@ void fx_cli_print_status(char *body, bool json)
 		print_text(body);
 }
 
-int cmd_status(const struct fx_cli *cli, int argc, char **argv)
+int fx_cli_status(const struct fx_cli *cli, int argc, char **argv)
 {
 	bool json = false;
 	char *reply, *body;

@@ -21,17 +21,6 @@ const char *fx_state_name(enum fx_state s)
 	return state_names[s];
 }
 
-int fx_state_parse(const char *s, enum fx_state *out)
-{
-	for (size_t i = 0; i < sizeof(state_names) / sizeof(state_names[0]); i++) {
-		if (strcmp(s, state_names[i]) == 0) {
-			*out = (enum fx_state)i;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
 void fx_settings_default(struct fx_settings *s)
 {
 	s->allow_lan = true;

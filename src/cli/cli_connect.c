@@ -221,7 +221,7 @@ static int wait_connected(const struct fx_cli *cli, long wait_s)
 	return FX_EXIT_FAIL;
 }
 
-int cmd_connect(const struct fx_cli *cli, int argc, char **argv)
+int fx_cli_connect(const struct fx_cli *cli, int argc, char **argv)
 {
 	struct connect_args a = { 0 };
 	char request[FX_IPC_MAX_LINE] = "connect";

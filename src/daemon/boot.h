@@ -6,6 +6,6 @@
  * tunnel call for it, and exit. The table it leaves (owner and persist
  * flags: orphaned, still loaded) is adopted by fexynd when it starts.
  */
-#include "daemon.h"
+#include "context.h"
 
 int fx_boot(const struct fx_daemon_config *cfg);

@@ -18,6 +18,8 @@
 
 #include "err.h"
 
+/* Where fexynd listens and fexyn calls, unless told otherwise. */
+#define FX_DEFAULT_SOCKET "/run/fexyn/fexynd.sock"
 #define FX_IPC_MAX_LINE 4096
 #define FX_IPC_MAX_ARGS 48
 #define FX_IPC_MAX_REPLY (1024 * 1024)

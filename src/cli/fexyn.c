@@ -5,10 +5,9 @@
 #include <string.h>
 
 #include "cli.h"
+#include "ipc.h"
 
-#define DEFAULT_SOCKET "/run/fexyn/fexynd.sock"
-
-static int cmd_help(const struct fx_cli *cli, int argc, char **argv);
+static int show_help(const struct fx_cli *cli, int argc, char **argv);
 
 static const struct {
 	const char *name;
@@ -16,28 +15,28 @@ static const struct {
 	const char *args;
 	const char *help;
 } verbs[] = {
-	{ "connect", cmd_connect,
+	{ "connect", fx_cli_connect,
 	  "[--interface NAME] [--backend auto|kernel|userspace] [--wait S | --no-wait] CONFIG [CONFIG ...]",
 	  "bring up WireGuard from wg-quick files, firewall first; several: round robin when one dies" },
-	{ "guard", cmd_guard,
+	{ "guard", fx_cli_guard,
 	  "--tunnel IFACE --endpoint ADDR:PORT[/udp|/tcp] [--endpoint ...] [--fwmark MARK] [--dns ADDR ...]\n"
 	  "      [--address PREFIX ...] [--route PREFIX ...]",
 	  "block everything outside the tunnel IFACE but its packets to the endpoints" },
-	{ "status", cmd_status, "[--json]", "show the state, tunnel, endpoints and the live table" },
-	{ "rules", cmd_rules, "", "show the live firewall rules (nft syntax)" },
-	{ "events", cmd_events, "[--json]", "print the state now and a line per change (for status bars)" },
-	{ "lockdown", cmd_lockdown, "on|off",
+	{ "status", fx_cli_status, "[--json]", "show the state, tunnel, endpoints and the live table" },
+	{ "rules", fx_cli_rules, "", "show the live firewall rules (nft syntax)" },
+	{ "events", fx_cli_events, "[--json]", "print the state now and a line per change (for status bars)" },
+	{ "lockdown", fx_cli_lockdown, "on|off",
 	  "block all traffic whenever no tunnel is up, across restarts and reboots (default off)" },
-	{ "killswitch", cmd_killswitch, "on|off",
+	{ "killswitch", fx_cli_killswitch, "on|off",
 	  "off: tunnels run without firewall rules (default on)" },
-	{ "lan", cmd_lan, "allow|block", "let the local network through (private ranges; default allow)" },
-	{ "disconnect", cmd_disconnect, "", "stop guarding and remove the firewall" },
-	{ "reset", cmd_reset, "[--state-dir DIR]",
+	{ "lan", fx_cli_lan, "allow|block", "let the local network through (private ranges; default allow)" },
+	{ "disconnect", fx_cli_disconnect, "", "stop guarding and remove the firewall" },
+	{ "reset", fx_cli_reset, "[--state-dir DIR]",
 	  "remove everything fexyn put in place, even with fexynd stopped" },
-	{ "help", cmd_help, "", "show this help" },
+	{ "help", show_help, "", "show this help" },
 };
 
-static int cmd_help(const struct fx_cli *cli, int argc, char **argv)
+static int show_help(const struct fx_cli *cli, int argc, char **argv)
 {
 	(void)cli, (void)argc, (void)argv;
 	printf("Usage: fexyn [--socket PATH] COMMAND [ARGS]\n\n"
@@ -45,7 +44,7 @@ static int cmd_help(const struct fx_cli *cli, int argc, char **argv)
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
 		printf("  %s%s%s\n      %s\n", verbs[i].name, *verbs[i].args ? " " : "", verbs[i].args,
 		       verbs[i].help);
-	printf("\nThe socket defaults to $FEXYN_SOCKET, else " DEFAULT_SOCKET ".\n"
+	printf("\nThe socket defaults to $FEXYN_SOCKET, else " FX_DEFAULT_SOCKET ".\n"
 	       "Exit status: 0 done, 1 refused or failed, 2 usage error.\n");
 	return 0;
 }
@@ -56,7 +55,7 @@ int main(int argc, char **argv)
 	int i = 1;
 
 	if (!cli.socket_path || !*cli.socket_path)
-		cli.socket_path = DEFAULT_SOCKET;
+		cli.socket_path = FX_DEFAULT_SOCKET;
 	while (i < argc && argv[i][0] == '-') {
 		if ((strcmp(argv[i], "--socket") == 0 || strcmp(argv[i], "-s") == 0) && i + 1 < argc) {
 			cli.socket_path = argv[i + 1];
@@ -65,14 +64,14 @@ int main(int argc, char **argv)
 			cli.socket_path = argv[i] + 9;
 			i++;
 		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			return cmd_help(&cli, 0, NULL);
+			return show_help(&cli, 0, NULL);
 		} else {
 			fprintf(stderr, "fexyn: unknown option '%s'\nTry 'fexyn help'.\n", argv[i]);
 			return FX_EXIT_USAGE;
 		}
 	}
 	if (i == argc) {
-		cmd_help(&cli, 0, NULL);
+		show_help(&cli, 0, NULL);
 		return FX_EXIT_USAGE;
 	}
 	for (size_t v = 0; v < sizeof(verbs) / sizeof(verbs[0]); v++)

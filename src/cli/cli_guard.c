@@ -60,7 +60,7 @@ static bool wants_json(int argc, char **argv)
 	return false;
 }
 
-int cmd_guard(const struct fx_cli *cli, int argc, char **argv)
+int fx_cli_guard(const struct fx_cli *cli, int argc, char **argv)
 {
 	struct fx_guard g = { 0 };
 	char request[FX_IPC_MAX_LINE];

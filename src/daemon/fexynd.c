@@ -10,7 +10,6 @@
 #include "daemon.h"
 #include "log.h"
 
-#define DEFAULT_SOCKET "/run/fexyn/fexynd.sock"
 #define DEFAULT_STATE_DIR "/var/lib/fexyn"
 
 static void usage(FILE *out)
@@ -18,7 +17,7 @@ static void usage(FILE *out)
 	fprintf(out,
 		"Usage: fexynd [OPTIONS]\n"
 		"The fexyn kill-switch daemon. Runs in the foreground; needs CAP_NET_ADMIN.\n\n"
-		"  -s, --socket PATH       control socket (default " DEFAULT_SOCKET ")\n"
+		"  -s, --socket PATH       control socket (default " FX_DEFAULT_SOCKET ")\n"
 		"  -d, --state-dir DIR     persisted state (default " DEFAULT_STATE_DIR ")\n"
 		"      --protection MODE   the strongest table protection to use, where the\n"
 		"                          kernel allows it: owner+persist (Linux 6.9+, the\n"
@@ -122,7 +121,7 @@ static int parse_args(int argc, char **argv, struct fx_daemon_config *cfg, bool 
 			usage(stdout);
 			exit(0);
 		case 'V':
-			puts("fexynd 0.1.0");
+			puts("fexynd " FX_VERSION);
 			exit(0);
 		default:
 			usage(stderr);
@@ -139,7 +138,7 @@ static int parse_args(int argc, char **argv, struct fx_daemon_config *cfg, bool 
 int main(int argc, char **argv)
 {
 	struct fx_daemon_config cfg = {
-		.socket_path = DEFAULT_SOCKET,
+		.socket_path = FX_DEFAULT_SOCKET,
 		.state_dir = DEFAULT_STATE_DIR,
 		.protection = FX_PROTECTION_OWNER_PERSIST,
 		.wireguard_go = FX_WIREGUARD_GO_PATH,

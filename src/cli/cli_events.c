@@ -26,7 +26,7 @@ static void print_event(char *line, bool json)
 	fflush(stdout);
 }
 
-int cmd_events(const struct fx_cli *cli, int argc, char **argv)
+int fx_cli_events(const struct fx_cli *cli, int argc, char **argv)
 {
 	bool json = argc == 2 && strcmp(argv[1], "--json") == 0;
 	char *line = NULL;

@@ -3,7 +3,7 @@
  * with reset, that fexyn opens the machine again. */
 #include "cli.h"
 
-int cmd_disconnect(const struct fx_cli *cli, int argc, char **argv)
+int fx_cli_disconnect(const struct fx_cli *cli, int argc, char **argv)
 {
 	return fx_cli_simple(cli, "disconnect", argc, argv, true);
 }

@@ -27,17 +27,17 @@ static int set_one(const struct fx_cli *cli, const char *verb, const char *on, c
 	return FX_EXIT_OK;
 }
 
-int cmd_lockdown(const struct fx_cli *cli, int argc, char **argv)
+int fx_cli_lockdown(const struct fx_cli *cli, int argc, char **argv)
 {
 	return set_one(cli, "lockdown", "on", "off", argc, argv);
 }
 
-int cmd_killswitch(const struct fx_cli *cli, int argc, char **argv)
+int fx_cli_killswitch(const struct fx_cli *cli, int argc, char **argv)
 {
 	return set_one(cli, "killswitch", "on", "off", argc, argv);
 }
 
-int cmd_lan(const struct fx_cli *cli, int argc, char **argv)
+int fx_cli_lan(const struct fx_cli *cli, int argc, char **argv)
 {
 	return set_one(cli, "lan", "allow", "block", argc, argv);
 }

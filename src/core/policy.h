@@ -18,7 +18,6 @@ enum fx_state {
 };
 
 const char *fx_state_name(enum fx_state s);
-int fx_state_parse(const char *s, enum fx_state *out);
 
 struct fx_settings {
 	bool allow_lan;  /* default true */

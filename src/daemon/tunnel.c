@@ -21,7 +21,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "daemon.h"
+#include "context.h"
+#include "daemon_apply.h"
+#include "tunnel.h"
 #include "clock.h"
 #include "dns.h"
 #include "resolved.h"
@@ -194,8 +196,8 @@ static void guard_of(const char *ifname, const struct fx_wg_config *cfg, struct 
 
 static void endpoint_text(const struct fx_daemon *d, char *buf, size_t len)
 {
-	if (d->guard.n_endpoints)
-		fx_endpoint_format(&d->guard.endpoints[0], buf, len);
+	if (d->m.guard.n_endpoints)
+		fx_endpoint_format(&d->m.guard.endpoints[0], buf, len);
 	else
 		snprintf(buf, len, "(none)");
 }
@@ -244,7 +246,7 @@ static void tunnel_down(struct fx_daemon *d)
 		close(c->probe_fd);
 	c->probe_fd = -1;
 	c->tunnel_made = false;
-	c->handshake = false;
+	fx_machine_handshake(&d->m, false);
 }
 
 static enum fx_backend pick_backend(enum fx_backend wanted)
@@ -348,7 +350,7 @@ static void send_probe(struct fx_daemon *d, uint64_t now)
 static int route(struct fx_daemon *d, const struct fx_wg_config *cfg, struct fx_err *err)
 {
 	struct fx_conn *c = &d->conn;
-	int r = fx_route_plan_build(cfg, fx_route_fwmark(cfg), fx_route_fwmark(cfg), &c->saved.plan);
+	int r = fx_route_plan_build(cfg, fx_route_fwmark(cfg), &c->saved.plan);
 
 	if (r < 0)
 		return fx_err_set(err, "too many routes: %s", strerror(-r)), r;
@@ -371,7 +373,7 @@ static int tunnel_up(struct fx_daemon *d, const struct fx_wg_config *cfg, struct
 		r = -EPERM;
 	}
 	for (size_t i = 0; r == 0 && i < cfg->n_addresses; i++)
-		r = fx_addr_add(ifname, &cfg->addresses[i], err);
+		r = fx_link_add_address(ifname, &cfg->addresses[i], err);
 	if (r == 0)
 		r = fx_link_setup(ifname, cfg->mtu ? cfg->mtu : DEFAULT_MTU, err);
 	if (r == 0)
@@ -423,19 +425,17 @@ static void attempt_begin(struct fx_daemon *d)
 
 	guard_of(c->saved.ifname, cfg, &g);
 	c->attempt_ms = c->last_probe_ms = fx_now_ms();
-	c->handshake = false;
 	arm_timer(c, FAST_TICK_MS);
 	c->have_probe = fx_probe_target(cfg, &c->probe) == 0;
 	if (!c->have_probe)
 		ensure_handshake_starter(&c->cfgs[c->saved.current]);
 	if (fx_state_save(d->cfg.state_dir, &g) < 0 || save(d) < 0)
 		log_err("cannot persist the attempt; a restarted fexynd may block instead");
-	d->guard = g;
-	d->guarding = true;
+	fx_machine_guard(&d->m, &g, true); /* and no handshake yet */
 	fx_daemon_refresh_link(d);
 	if (fx_daemon_enforce(d, true) < 0) {
 		set_error(d, "cannot install the firewall for %s: %s", c->saved.paths[c->saved.current],
-			  d->apply_error);
+			  d->m.apply_error);
 		return; /* blocked; the timer tries again */
 	}
 	/* Lookups meet the firewall until the tunnel is up; pointing the
@@ -561,8 +561,7 @@ int fx_conn_start(struct fx_daemon *d, const struct fx_conn_saved *want,
 	d->conn.active = true;
 	d->conn.attempts = 0;
 	d->conn.last_error[0] = '\0';
-	d->block_reason[0] = '\0';
-	d->ever_connected = false;
+	fx_machine_unguard(&d->m); /* a new connect starts as connecting */
 	arm_timer(&d->conn, TICK_MS);
 	attempt_begin(d);
 	return 0;
@@ -641,9 +640,11 @@ void fx_conn_resume(struct fx_daemon *d)
 		r = resolve_endpoints(&s, d->conn.cfgs, &err);
 	if (r < 0) {
 		free_configs(&d->conn);
-		snprintf(d->block_reason, sizeof(d->block_reason), "cannot resume the tunnel: %s",
-			 err.msg);
-		log_err("%s; blocking until `fexyn disconnect`", d->block_reason);
+		char why[FX_MACHINE_REASON_MAX];
+
+		snprintf(why, sizeof(why), "cannot resume the tunnel: %s", err.msg);
+		fx_machine_block(&d->m, why);
+		log_err("%s; blocking until `fexyn disconnect`", why);
 		/* What was made still goes: the record says exactly what. */
 		if (s.n_configs) {
 			d->conn.saved = s;
@@ -667,7 +668,7 @@ static void watch_handshake(struct fx_daemon *d, const struct fx_wg_status *st, 
 
 	endpoint_text(d, ep, sizeof(ep));
 	if (st->handshake) {
-		c->handshake = true;
+		fx_machine_handshake(&d->m, true);
 		c->last_rx_ms = now;
 		c->rx_bytes = st->rx_bytes;
 		log_info("handshake with %s after %llu ms", ep,
@@ -721,16 +722,16 @@ void fx_conn_on_timer(struct fx_daemon *d)
 		return;
 	}
 	/* The timer may run before the link event that tells of a new link. */
-	if (!d->link.present)
+	if (!d->m.link.present)
 		fx_daemon_refresh_link(d);
-	if (!d->link.present) {
+	if (!d->m.link.present) {
 		set_error(d, "%s vanished", c->saved.ifname);
 		next_config(d);
 		return;
 	}
 	if (wg_status(d, &st) < 0)
 		memset(&st, 0, sizeof(st)); /* no answer: counts as no traffic */
-	if (!c->handshake)
+	if (!d->m.handshake)
 		watch_handshake(d, &st, now);
 	else
 		watch_traffic(d, &st, now);

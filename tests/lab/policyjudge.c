@@ -20,6 +20,7 @@
 #include <libmnl/libmnl.h>
 #include <libnftnl/expr.h>
 #include <libnftnl/rule.h>
+#include <libnftnl/table.h>
 #include <libnftnl/trace.h>
 #include <linux/if_tun.h>
 #include <linux/netfilter.h>
@@ -108,10 +109,13 @@ struct outcome {
 
 /* ---------------------------------------------------------------- links */
 
+/* Attaches to a link the lab made; never makes one (TUNSETIFF would). */
 static int link_attach(struct link *l)
 {
 	struct ifreq ifr = { .ifr_flags = (short)((l->tap ? IFF_TAP : IFF_TUN) | IFF_NO_PI) };
 
+	if (if_nametoindex(l->name) == 0)
+		return -ENODEV;
 	l->fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK);
 	if (l->fd < 0)
 		return -errno;
@@ -199,6 +203,34 @@ static int route_replace(const struct fx_addr *dst, int ifindex)
 	mnl_attr_put(nlh, RTA_DST, alen, dst->bytes);
 	mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)ifindex);
 	return fx_nl_request(NETLINK_ROUTE, nlh, &reply);
+}
+
+static int route_type_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+
+	if (nlh->nlmsg_type == RTM_NEWROUTE && nlh->nlmsg_len >= mnl_nlmsg_size(sizeof(*rtm)))
+		*(int *)data = rtm->rtm_type;
+	return MNL_CB_OK;
+}
+
+/* Whether the kernel would deliver a packet to a here, arriving on ifindex. */
+static bool route_is_local(const struct fx_addr *a, int ifindex)
+{
+	char buf[FX_NL_BUF] = { 0 };
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	int type = RTN_UNSPEC;
+	struct fx_nl_reply reply = { .cb = route_type_cb, .data = &type };
+	uint32_t alen = (uint32_t)fx_addr_len(a);
+	struct rtmsg *rtm;
+
+	nlh->nlmsg_type = RTM_GETROUTE;
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = (uint8_t)a->family;
+	rtm->rtm_dst_len = (uint8_t)(alen * 8);
+	mnl_attr_put(nlh, RTA_DST, alen, a->bytes);
+	mnl_attr_put_u32(nlh, RTA_IIF, (uint32_t)ifindex);
+	return fx_nl_request(NETLINK_ROUTE, nlh, &reply) == 0 && type == RTN_LOCAL;
 }
 
 static int link_set_mac(int ifindex, const uint8_t mac[6])
@@ -513,10 +545,13 @@ static int sock_set(int fd, const char *ifname, uint32_t mark)
 	return 0;
 }
 
+/* IPv6 multicast and link-local addresses mean nothing without their link. */
 static bool needs_scope(const struct fx_addr *a)
 {
-	return a->family == AF_INET6 && a->bytes[0] == 0xff ? true
-	       : a->family == AF_INET6 && a->bytes[0] == 0xfe && (a->bytes[1] & 0xc0) == 0x80;
+	bool multicast = a->bytes[0] == 0xff;
+	bool link_local = a->bytes[0] == 0xfe && (a->bytes[1] & 0xc0) == 0x80;
+
+	return a->family == AF_INET6 && (multicast || link_local);
 }
 
 /*
@@ -868,9 +903,9 @@ static int emit(struct judge *j, const struct test_pkt *p, const struct packet *
 }
 
 /* Whether the lab can make this packet; NULL if so, else why not. */
-static const char *case_check(const struct judge *j, const struct test_pkt *p, const struct packet *pk)
+static const char *case_check(struct judge *j, const struct test_pkt *p, const struct packet *pk)
 {
-	struct link *iif = link_named((struct judge *)j, p->iif), *oif = link_named((struct judge *)j, p->oif);
+	struct link *iif = link_named(j, p->iif), *oif = link_named(j, p->oif);
 	bool inbound = p->chain == FX_CHAIN_INPUT || p->chain == FX_CHAIN_FORWARD ||
 		       p->chain == FX_CHAIN_ARP_INPUT || (p->chain == FX_CHAIN_POSTROUTING && p->iif);
 
@@ -897,8 +932,13 @@ static int kernel_verdict(const struct judge *j, const struct watch *w, enum fx_
 	const struct outcome *o = w->out;
 
 	*rule = NULL;
-	if (!o->decided)
-		return o->passed && !j->applied.present ? (*v = FX_ACCEPT, 0) : -ENOENT;
+	if (!o->decided) {
+		/* Past the hook with no table of ours on it: nothing stopped it. */
+		if (!o->passed || j->applied.present)
+			return -ENOENT;
+		*v = FX_ACCEPT;
+		return 0;
+	}
 	if (o->type == NFT_TRACETYPE_RULE)
 		*rule = kernel_rule(j, w->family, o->handle);
 	if (o->verdict == NF_ACCEPT)
@@ -992,18 +1032,18 @@ static enum result run_case(struct judge *j, size_t i, const struct policy_case 
 			   .out = &out };
 	const struct kernel_rule *krule = NULL;
 	enum fx_verdict got = FX_DROP;
-	const char *why;
+	const char *skip = c->kernel_skip;
 	struct packet pk;
 	int r;
 
-	if (c->kernel_skip || build_packet(c->pkt, 1, &pk) < 0 || (why = case_check(j, c->pkt, &pk))) {
-		printf("SKIP %3zu %s, %s: %s\n", i, fx_state_name(c->state), c->what,
-		       c->kernel_skip ? c->kernel_skip : "the packet does not parse");
-		return RESULT_SKIP;
-	}
-	if (fx_chain_in_arp_table(c->pkt->chain) && !fx_nft_filters_arp(j->nft)) {
-		printf("SKIP %3zu %s, %s: this kernel has no nftables arp family\n", i,
-		       fx_state_name(c->state), c->what);
+	if (!skip && build_packet(c->pkt, 1, &pk) < 0)
+		skip = "its packet does not parse";
+	if (!skip)
+		skip = case_check(j, c->pkt, &pk);
+	if (!skip && fx_chain_in_arp_table(c->pkt->chain) && !fx_nft_filters_arp(j->nft))
+		skip = "this kernel has no nftables arp family";
+	if (skip) {
+		printf("SKIP %3zu %s, %s: %s\n", i, fx_state_name(c->state), c->what, skip);
 		return RESULT_SKIP;
 	}
 	r = compile(c, &rs);
@@ -1030,14 +1070,32 @@ static enum result run_case(struct judge *j, size_t i, const struct policy_case 
 
 /* ------------------------------------------------------------- the lab */
 
+/* Polls (<= 5 s) until the kernel delivers packets to each static address. */
+static int static_addrs_wait(struct judge *j, const int *ifindex)
+{
+	for (size_t i = 0; i < j->n_static_addrs; i++) {
+		uint64_t until = fx_now_ms() + 5000;
+
+		while (!route_is_local(&j->static_addrs[i], ifindex[i])) {
+			if (fx_now_ms() > until)
+				return -ETIMEDOUT;
+			nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
+		}
+	}
+	return 0;
+}
+
 /*
  * IPv6 addresses that input cases are sent to, local on their link for the
- * whole run: an IPv6 address is not usable the moment it is added, so
- * they are not made per case as the IPv4 ones are. Multicast groups are
- * joined on the link.
+ * whole run: the kernel installs an IPv6 address's local route from a work
+ * queue, after the address is added, so they are made once and waited for
+ * rather than per case as the IPv4 ones are. Multicast groups are joined on
+ * the link.
  */
 static int ipv6_destinations_up(struct judge *j)
 {
+	int ifindex[MAX_STATIC_ADDRS];
+
 	for (size_t i = 0; i < n_policy_cases; i++) {
 		const struct test_pkt *p = policy_cases[i].pkt;
 		struct link *l = link_named(j, p->iif);
@@ -1058,9 +1116,10 @@ static int ipv6_destinations_up(struct judge *j)
 			if (j->n_static_addrs == MAX_STATIC_ADDRS)
 				return -E2BIG;
 			r = addr_change(RTM_NEWADDR, l->ifindex, &a);
-			if (r == 0 || r == -EEXIST)
-				j->static_addrs[j->n_static_addrs++] = a;
-			r = r == -EEXIST ? 0 : r;
+			if (r == -EEXIST)
+				r = 0;
+			ifindex[j->n_static_addrs] = l->ifindex;
+			j->static_addrs[j->n_static_addrs++] = a;
 		}
 		if (r < 0) {
 			fprintf(stderr, "policyjudge: cannot make %s local on %s: %s\n", p->daddr, l->name,
@@ -1068,12 +1127,39 @@ static int ipv6_destinations_up(struct judge *j)
 			return r;
 		}
 	}
+	if (static_addrs_wait(j, ifindex) < 0) {
+		fprintf(stderr, "policyjudge: the lab's IPv6 addresses never became local\n");
+		return -ETIMEDOUT;
+	}
 	return 0;
+}
+
+/* Whether this namespace is the lab's: it holds the lab's table. */
+static bool in_the_lab(void)
+{
+	char buf[FX_NL_BUF] = { 0 };
+	struct nftnl_table *t = nftnl_table_alloc();
+	struct fx_nl_reply reply = { 0 };
+	struct nlmsghdr *nlh;
+
+	if (!t)
+		return false;
+	nftnl_table_set_str(t, NFTNL_TABLE_NAME, LAB_TABLE);
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, NFPROTO_INET, 0, 0);
+	nftnl_table_nlmsg_build_payload(nlh, t);
+	nftnl_table_free(t);
+	return fx_nl_request(NETLINK_NETFILTER, nlh, &reply) == 0;
 }
 
 static int open_lab(struct judge *j)
 {
 	int one = 1, r;
+
+	if (!in_the_lab()) {
+		fprintf(stderr, "policyjudge: no table inet %s here: this is not the lab's namespace\n",
+			LAB_TABLE);
+		return -ENOENT;
+	}
 
 	for (size_t i = 0; i < sizeof(j->links) / sizeof(j->links[0]); i++) {
 		r = link_attach(&j->links[i]);
@@ -1138,9 +1224,15 @@ int main(int argc, char **argv)
 	for (int a = 1; a < argc; a++) {
 		if (strcmp(argv[a], "--verbose") == 0) {
 			j.verbose = true;
-		} else if (strcmp(argv[a], "--case") == 0 && a + 1 < argc &&
-			   (size_t)atoi(argv[a + 1]) < sizeof(only)) {
-			only[atoi(argv[++a])] = some = true;
+		} else if (strcmp(argv[a], "--case") == 0 && a + 1 < argc) {
+			char *end;
+			unsigned long n = strtoul(argv[++a], &end, 10);
+
+			if (*end || n >= n_policy_cases) {
+				usage();
+				return 2;
+			}
+			only[n] = some = true;
 		} else {
 			usage();
 			return 2;

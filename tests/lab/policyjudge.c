@@ -20,15 +20,11 @@
 #include <libmnl/libmnl.h>
 #include <libnftnl/expr.h>
 #include <libnftnl/rule.h>
-#include <libnftnl/table.h>
 #include <libnftnl/trace.h>
 #include <linux/if_tun.h>
 #include <linux/netfilter.h>
-#include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
-#include <linux/netfilter/nfnetlink_conntrack.h>
-#include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <poll.h>
 #include <stdio.h>
@@ -40,6 +36,8 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "judge_netlink.h"
+#include "judge_packet.h"
 #include "netlink.h"
 #include "nft.h"
 #include "nft_rule.h"
@@ -62,8 +60,6 @@
 #define VERDICT_TIMEOUT_MS 3000
 #define MAX_KERNEL_RULES (2 * FX_MAX_RULES)
 #define MAX_STATIC_ADDRS 16
-
-static const uint8_t lan_host_mac[6] = { 0x02, 0xfe, 0, 0, 0, 1 };
 
 struct link {
 	const char *name;
@@ -156,155 +152,6 @@ static int link_mac(const struct link *l, uint8_t mac[6])
 	else
 		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
 	return r;
-}
-
-/* ------------------------------------------------------- rtnetlink, conntrack */
-
-static int addr_change(uint16_t type, int ifindex, const struct fx_addr *a)
-{
-	char buf[FX_NL_BUF] = { 0 };
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct fx_nl_reply reply = { 0 };
-	uint32_t alen = (uint32_t)fx_addr_len(a);
-	struct ifaddrmsg *ifa;
-
-	nlh->nlmsg_type = type;
-	nlh->nlmsg_flags = type == RTM_NEWADDR ? NLM_F_CREATE | NLM_F_EXCL : 0;
-	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
-	ifa->ifa_family = (uint8_t)a->family;
-	ifa->ifa_prefixlen = (uint8_t)(alen * 8);
-	ifa->ifa_index = (uint32_t)ifindex;
-	mnl_attr_put(nlh, IFA_LOCAL, alen, a->bytes);
-	mnl_attr_put(nlh, IFA_ADDRESS, alen, a->bytes);
-	/* Usable at once, and no route beyond the address itself. */
-	if (type == RTM_NEWADDR)
-		mnl_attr_put_u32(nlh, IFA_FLAGS, IFA_F_NODAD | IFA_F_NOPREFIXROUTE);
-	return fx_nl_request(NETLINK_ROUTE, nlh, &reply);
-}
-
-/* A host route for dst out of ifindex in the main table, replacing any. */
-static int route_replace(const struct fx_addr *dst, int ifindex)
-{
-	char buf[FX_NL_BUF] = { 0 };
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct fx_nl_reply reply = { 0 };
-	uint32_t alen = (uint32_t)fx_addr_len(dst);
-	struct rtmsg *rtm;
-
-	nlh->nlmsg_type = RTM_NEWROUTE;
-	nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_REPLACE;
-	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-	rtm->rtm_family = (uint8_t)dst->family;
-	rtm->rtm_dst_len = (uint8_t)(alen * 8);
-	rtm->rtm_table = RT_TABLE_MAIN;
-	rtm->rtm_protocol = RTPROT_STATIC;
-	rtm->rtm_scope = RT_SCOPE_LINK;
-	rtm->rtm_type = RTN_UNICAST;
-	mnl_attr_put(nlh, RTA_DST, alen, dst->bytes);
-	mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)ifindex);
-	return fx_nl_request(NETLINK_ROUTE, nlh, &reply);
-}
-
-static int route_type_cb(const struct nlmsghdr *nlh, void *data)
-{
-	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
-
-	if (nlh->nlmsg_type == RTM_NEWROUTE && nlh->nlmsg_len >= mnl_nlmsg_size(sizeof(*rtm)))
-		*(int *)data = rtm->rtm_type;
-	return MNL_CB_OK;
-}
-
-/* Whether the kernel would deliver a packet to a here, arriving on ifindex. */
-static bool route_is_local(const struct fx_addr *a, int ifindex)
-{
-	char buf[FX_NL_BUF] = { 0 };
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	int type = RTN_UNSPEC;
-	struct fx_nl_reply reply = { .cb = route_type_cb, .data = &type };
-	uint32_t alen = (uint32_t)fx_addr_len(a);
-	struct rtmsg *rtm;
-
-	nlh->nlmsg_type = RTM_GETROUTE;
-	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-	rtm->rtm_family = (uint8_t)a->family;
-	rtm->rtm_dst_len = (uint8_t)(alen * 8);
-	mnl_attr_put(nlh, RTA_DST, alen, a->bytes);
-	mnl_attr_put_u32(nlh, RTA_IIF, (uint32_t)ifindex);
-	return fx_nl_request(NETLINK_ROUTE, nlh, &reply) == 0 && type == RTN_LOCAL;
-}
-
-static int link_set_mac(int ifindex, const uint8_t mac[6])
-{
-	char buf[FX_NL_BUF] = { 0 };
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct fx_nl_reply reply = { 0 };
-	struct ifinfomsg *ifi;
-
-	nlh->nlmsg_type = RTM_NEWLINK;
-	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	ifi->ifi_index = ifindex;
-	mnl_attr_put(nlh, IFLA_ADDRESS, 6, mac);
-	return fx_nl_request(NETLINK_ROUTE, nlh, &reply);
-}
-
-static struct nlmsghdr *ct_header(char *buf, uint16_t type, uint16_t flags, int family)
-{
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct nfgenmsg *nfg;
-
-	nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | type;
-	nlh->nlmsg_flags = flags;
-	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
-	nfg->nfgen_family = (uint8_t)family;
-	nfg->version = NFNETLINK_V0;
-	return nlh;
-}
-
-/* Every connection of one family forgotten: no case inherits another's. */
-static int ct_flush(int family)
-{
-	char buf[FX_NL_BUF] = { 0 };
-	struct fx_nl_reply reply = { 0 };
-
-	return fx_nl_request(NETLINK_NETFILTER, ct_header(buf, IPCTNL_MSG_CT_DELETE, 0, family), &reply);
-}
-
-static void put_tuple(struct nlmsghdr *nlh, uint16_t type, const struct fx_addr *src,
-		      const struct fx_addr *dst, uint8_t proto, uint16_t sport, uint16_t dport)
-{
-	bool v6 = src->family == AF_INET6;
-	uint32_t alen = (uint32_t)fx_addr_len(src);
-	struct nlattr *tuple = mnl_attr_nest_start(nlh, type);
-	struct nlattr *nest = mnl_attr_nest_start(nlh, CTA_TUPLE_IP);
-
-	mnl_attr_put(nlh, v6 ? CTA_IP_V6_SRC : CTA_IP_V4_SRC, alen, src->bytes);
-	mnl_attr_put(nlh, v6 ? CTA_IP_V6_DST : CTA_IP_V4_DST, alen, dst->bytes);
-	mnl_attr_nest_end(nlh, nest);
-	nest = mnl_attr_nest_start(nlh, CTA_TUPLE_PROTO);
-	mnl_attr_put_u8(nlh, CTA_PROTO_NUM, proto);
-	mnl_attr_put_u16(nlh, CTA_PROTO_SRC_PORT, htons(sport));
-	mnl_attr_put_u16(nlh, CTA_PROTO_DST_PORT, htons(dport));
-	mnl_attr_nest_end(nlh, nest);
-	mnl_attr_nest_end(nlh, tuple);
-}
-
-/*
- * The connection the case's packet is a reply to: this host sent the
- * original direction and has seen a reply, as conntrack records a
- * connection that was really made. ctnetlink marks a connection it makes
- * confirmed before it reads the status, so the status must say so too.
- */
-static int ct_insert_reply_to(const struct test_pkt *p, const struct fx_addr *src, const struct fx_addr *dst)
-{
-	char buf[FX_NL_BUF] = { 0 };
-	struct nlmsghdr *nlh = ct_header(buf, IPCTNL_MSG_CT_NEW, NLM_F_CREATE | NLM_F_EXCL, src->family);
-	struct fx_nl_reply reply = { 0 };
-
-	put_tuple(nlh, CTA_TUPLE_ORIG, dst, src, p->l4proto, p->dport, p->sport);
-	put_tuple(nlh, CTA_TUPLE_REPLY, src, dst, p->l4proto, p->sport, p->dport);
-	mnl_attr_put_u32(nlh, CTA_STATUS, htonl(IPS_CONFIRMED | IPS_SEEN_REPLY | IPS_ASSURED));
-	mnl_attr_put_u32(nlh, CTA_TIMEOUT, htonl(60));
-	return fx_nl_request(NETLINK_NETFILTER, nlh, &reply);
 }
 
 /* ------------------------------------------------- the kernel's fexyn rules */
@@ -412,129 +259,6 @@ static int apply(struct judge *j, const struct fx_ruleset *rs)
 	return r;
 }
 
-/* -------------------------------------------------------------- packets */
-
-struct packet {
-	uint8_t buf[128];
-	size_t len;
-	struct fx_addr src, dst;
-};
-
-static uint32_t sum16(uint32_t sum, const uint8_t *p, size_t len)
-{
-	for (size_t i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (len % 2)
-		sum += (uint32_t)(p[len - 1] << 8);
-	return sum;
-}
-
-static uint16_t fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-/* The transport checksum, pseudo-header included (ICMPv4 has none): a
- * packet conntrack finds damaged would never count as a reply. */
-static void l4_checksum(struct packet *pk, uint8_t proto, uint8_t *l4, size_t len)
-{
-	size_t off = proto == IPPROTO_UDP ? 6 : proto == IPPROTO_TCP ? 16 : 2;
-	uint32_t sum = 0;
-	uint8_t pseudo[8] = { 0 };
-	uint16_t c;
-
-	if (proto != IPPROTO_ICMP) {
-		size_t alen = fx_addr_len(&pk->src);
-
-		sum = sum16(sum16(0, pk->src.bytes, alen), pk->dst.bytes, alen);
-		pseudo[2] = (uint8_t)(len >> 8);
-		pseudo[3] = (uint8_t)len;
-		pseudo[7] = proto;
-		sum = sum16(sum, pseudo, sizeof(pseudo));
-	}
-	c = fold(sum16(sum, l4, len));
-	put16(l4 + off, proto == IPPROTO_UDP && c == 0 ? 0xffff : c);
-}
-
-/* The transport header; returns its length. */
-static size_t build_l4(const struct test_pkt *p, const struct fx_addr *target, uint8_t *l4)
-{
-	switch (p->l4proto) {
-	case IPPROTO_UDP:
-		put16(l4, p->sport);
-		put16(l4 + 2, p->dport);
-		put16(l4 + 4, 12);
-		return 12; /* 4 bytes of payload */
-	case IPPROTO_TCP:
-		put16(l4, p->sport);
-		put16(l4 + 2, p->dport);
-		l4[7] = 1;       /* sequence number */
-		l4[12] = 5 << 4; /* header length */
-		l4[13] = 0x02;   /* SYN */
-		put16(l4 + 14, 64240);
-		return 20;
-	case IPPROTO_ICMPV6:
-		l4[0] = p->icmp_type;
-		if (p->icmp_type == 135 || p->icmp_type == 136) {
-			memcpy(l4 + 8, target->bytes, 16); /* after type, code, checksum, reserved */
-			return 24;
-		}
-		return p->icmp_type == 134 ? 16 : 8;
-	default: /* ICMP */
-		l4[0] = p->icmp_type;
-		return 12;
-	}
-}
-
-/* The case's packet as it is on the wire, tagged so its trace events can be told apart. */
-static int build_packet(const struct test_pkt *p, uint16_t tag, struct packet *pk)
-{
-	struct fx_addr target = { .family = AF_INET6 };
-	bool v6;
-	size_t hlen, l4len;
-	uint8_t *h = pk->buf;
-
-	memset(pk, 0, sizeof(*pk));
-	if (fx_addr_parse(p->saddr, &pk->src, NULL) < 0 || fx_addr_parse(p->daddr, &pk->dst, NULL) < 0 ||
-	    pk->src.family != pk->dst.family)
-		return -EINVAL;
-	if (p->nd_target && fx_addr_parse(p->nd_target, &target, NULL) < 0)
-		return -EINVAL;
-	v6 = pk->src.family == AF_INET6;
-	hlen = v6 ? 40 : 20;
-	l4len = build_l4(p, &target, h + hlen);
-	l4_checksum(pk, p->l4proto, h + hlen, l4len);
-	pk->len = hlen + l4len;
-	if (v6) {
-		uint32_t first = htonl(6u << 28 | tag);
-
-		memcpy(h, &first, 4);
-		put16(h + 4, (uint16_t)l4len);
-		h[6] = p->l4proto;
-		h[7] = p->hop_limit ? p->hop_limit : 64;
-		memcpy(h + 8, pk->src.bytes, 16);
-		memcpy(h + 24, pk->dst.bytes, 16);
-		return 0;
-	}
-	h[0] = 0x45;
-	put16(h + 2, (uint16_t)pk->len);
-	put16(h + 4, tag);
-	h[8] = p->hop_limit ? p->hop_limit : 64;
-	h[9] = p->l4proto;
-	memcpy(h + 12, pk->src.bytes, 4);
-	memcpy(h + 16, pk->dst.bytes, 4);
-	put16(h + 10, fold(sum16(0, h, 20)));
-	return 0;
-}
-
 /* ------------------------------------------------------------ emitting */
 
 static int sock_set(int fd, const char *ifname, uint32_t mark)
@@ -559,7 +283,7 @@ static bool needs_scope(const struct fx_addr *a)
  * so the source, hop limit and every field are the case's. ifname "" lets
  * routing choose. The output chain's drop or reject is the send's EPERM.
  */
-static int send_local(struct judge *j, const struct packet *pk, const char *ifname, uint32_t mark)
+static int send_local(struct judge *j, const struct judge_packet *pk, const char *ifname, uint32_t mark)
 {
 	bool v6 = pk->dst.family == AF_INET6;
 	int fd = v6 ? j->raw6 : j->raw4;
@@ -579,21 +303,6 @@ static int send_local(struct judge *j, const struct packet *pk, const char *ifna
 	return n < 0 && errno != EPERM ? -errno : 0;
 }
 
-/* The Ethernet address an IP packet to dst is sent to on a LAN. */
-static void dst_mac(const struct fx_addr *dst, const uint8_t own[6], uint8_t mac[6])
-{
-	const uint8_t *b = dst->bytes;
-
-	if (dst->family == AF_INET6 && b[0] == 0xff)
-		memcpy(mac, (const uint8_t[]){ 0x33, 0x33, b[12], b[13], b[14], b[15] }, 6);
-	else if (dst->family == AF_INET && b[0] >= 224 && b[0] < 240)
-		memcpy(mac, (const uint8_t[]){ 0x01, 0x00, 0x5e, b[1] & 0x7f, b[2], b[3] }, 6);
-	else if (dst->family == AF_INET && b[0] == 255)
-		memset(mac, 0xff, 6);
-	else
-		memcpy(mac, own, 6);
-}
-
 static int link_write(struct link *l, const uint8_t *frame, size_t len)
 {
 	ssize_t n = write(l->fd, frame, len);
@@ -602,7 +311,7 @@ static int link_write(struct link *l, const uint8_t *frame, size_t len)
 }
 
 /* A packet that arrives on a link of this host, as if a neighbour sent it. */
-static int inject(struct link *l, const struct packet *pk)
+static int inject(struct link *l, const struct judge_packet *pk)
 {
 	uint8_t frame[14 + sizeof(pk->buf)], own[6];
 	int r;
@@ -612,36 +321,16 @@ static int inject(struct link *l, const struct packet *pk)
 	r = link_mac(l, own);
 	if (r < 0)
 		return r;
-	dst_mac(&pk->dst, own, frame);
-	memcpy(frame + 6, lan_host_mac, 6);
-	put16(frame + 12, pk->dst.family == AF_INET6 ? 0x86dd : 0x0800);
-	memcpy(frame + 14, pk->buf, pk->len);
-	return link_write(l, frame, 14 + pk->len);
-}
-
-/* The sender's hardware address in an ARP packet of the lab carries the tag. */
-static void tagged_mac(uint8_t prefix, uint16_t tag, uint8_t mac[6])
-{
-	memcpy(mac, (const uint8_t[]){ 0x02, prefix, 0, 0, (uint8_t)(tag >> 8), (uint8_t)tag }, 6);
+	return link_write(l, frame, judge_ether_frame(frame, pk, own));
 }
 
 /* An ARP request from a neighbour, for the case's target. */
-static int inject_arp(struct link *l, const struct packet *pk, uint16_t tag)
+static int inject_arp(struct link *l, const struct judge_packet *pk, uint16_t tag)
 {
-	uint8_t f[42] = { 0 };
+	uint8_t frame[JUDGE_ARP_FRAME];
 
-	memset(f, 0xff, 6);
-	tagged_mac(0xfe, tag, f + 6);
-	put16(f + 12, 0x0806);
-	put16(f + 14, 1);      /* Ethernet */
-	put16(f + 16, 0x0800); /* IPv4 */
-	f[18] = 6;
-	f[19] = 4;
-	put16(f + 20, 1); /* request */
-	memcpy(f + 22, f + 6, 6);
-	memcpy(f + 28, pk->src.bytes, 4);
-	memcpy(f + 38, pk->dst.bytes, 4);
-	return link_write(l, f, sizeof(f));
+	judge_arp_request(frame, pk, tag);
+	return link_write(l, frame, sizeof(frame));
 }
 
 /*
@@ -654,8 +343,8 @@ static int announce_arp(struct link *l, uint16_t tag)
 {
 	uint8_t mac[6];
 
-	tagged_mac(0xfa, tag, mac);
-	return link_set_mac(l->ifindex, mac);
+	judge_tagged_mac(0xfa, tag, mac);
+	return judge_link_set_mac(l->ifindex, mac);
 }
 
 /* ------------------------------------------------------------- tracing */
@@ -683,7 +372,7 @@ static int trace_open(struct mnl_socket **out)
 /* The case's packet, and which of its trace events decide it. */
 struct watch {
 	const struct test_pkt *p;
-	const struct packet *pk;
+	const struct judge_packet *pk;
 	uint16_t tag;
 	uint32_t family;     /* of the chain: NFPROTO_INET or NFPROTO_ARP */
 	const char *chain;   /* fexyn's chain that judges the case */
@@ -710,7 +399,7 @@ static bool arp_header_is_ours(const struct watch *w, const uint8_t *h, uint32_t
 {
 	uint8_t mac[6];
 
-	tagged_mac(w->p->chain == FX_CHAIN_ARP_INPUT ? 0xfe : 0xfa, w->tag, mac);
+	judge_tagged_mac(w->p->chain == FX_CHAIN_ARP_INPUT ? 0xfe : 0xfa, w->tag, mac);
 	return len >= 28 && memcmp(h + 8, mac, 6) == 0 && memcmp(h + 14, w->pk->src.bytes, 4) == 0 &&
 	       memcmp(h + 24, w->pk->dst.bytes, 4) == 0;
 }
@@ -843,16 +532,16 @@ struct setup {
 	struct fx_addr addr;
 };
 
-static int case_setup(struct judge *j, const struct test_pkt *p, const struct packet *pk, struct setup *s)
+static int case_setup(struct judge *j, const struct test_pkt *p, const struct judge_packet *pk, struct setup *s)
 {
 	struct link *iif = link_named(j, p->iif), *oif = link_named(j, p->oif);
 	bool v4 = pk->dst.family == AF_INET;
-	int r = ct_flush(AF_INET);
+	int r = judge_ct_flush(AF_INET);
 
 	if (r == 0)
-		r = ct_flush(AF_INET6);
+		r = judge_ct_flush(AF_INET6);
 	if (r == 0 && p->established)
-		r = ct_insert_reply_to(p, &pk->src, &pk->dst);
+		r = judge_ct_insert_reply_to(p, &pk->src, &pk->dst);
 	/* Addressed to this host (IPv6 ones are local for the whole run). */
 	if (r == 0 && p->chain == FX_CHAIN_INPUT && v4) {
 		s->addr_link = iif;
@@ -864,23 +553,23 @@ static int case_setup(struct judge *j, const struct test_pkt *p, const struct pa
 		s->addr = pk->src;
 	}
 	if (r == 0 && s->addr_link) {
-		r = addr_change(RTM_NEWADDR, s->addr_link->ifindex, &s->addr);
+		r = judge_addr_add(s->addr_link->ifindex, &s->addr);
 		if (r < 0)
 			s->addr_link = NULL;
 	}
 	/* Routed: forwarded, or re-routed after the output chain. */
 	if (r == 0 && (p->chain == FX_CHAIN_FORWARD || (p->chain == FX_CHAIN_POSTROUTING && (p->iif || v4))))
-		r = route_replace(&pk->dst, oif->ifindex);
+		r = judge_route_replace(&pk->dst, oif->ifindex);
 	return r;
 }
 
 static void case_undo(const struct setup *s)
 {
 	if (s->addr_link)
-		addr_change(RTM_DELADDR, s->addr_link->ifindex, &s->addr);
+		judge_addr_del(s->addr_link->ifindex, &s->addr);
 }
 
-static int emit(struct judge *j, const struct test_pkt *p, const struct packet *pk)
+static int emit(struct judge *j, const struct test_pkt *p, const struct judge_packet *pk)
 {
 	struct link *iif = link_named(j, p->iif), *oif = link_named(j, p->oif);
 
@@ -903,7 +592,7 @@ static int emit(struct judge *j, const struct test_pkt *p, const struct packet *
 }
 
 /* Whether the lab can make this packet; NULL if so, else why not. */
-static const char *case_check(struct judge *j, const struct test_pkt *p, const struct packet *pk)
+static const char *case_check(struct judge *j, const struct test_pkt *p, const struct judge_packet *pk)
 {
 	struct link *iif = link_named(j, p->iif), *oif = link_named(j, p->oif);
 	bool inbound = p->chain == FX_CHAIN_INPUT || p->chain == FX_CHAIN_FORWARD ||
@@ -952,12 +641,12 @@ static int kernel_verdict(const struct judge *j, const struct watch *w, enum fx_
 static int judge_once(struct judge *j, const struct test_pkt *p, struct watch *w)
 {
 	struct setup s = { 0 };
-	struct packet pk;
+	struct judge_packet pk;
 	int r;
 
 	j->tag = (uint16_t)(j->tag % 0xfffe + 1);
 	w->tag = j->tag;
-	r = build_packet(p, j->tag, &pk);
+	r = judge_packet_build(p, j->tag, &pk);
 	w->pk = &pk;
 	if (r == 0)
 		r = case_setup(j, p, &pk, &s);
@@ -1033,10 +722,10 @@ static enum result run_case(struct judge *j, size_t i, const struct policy_case 
 	const struct kernel_rule *krule = NULL;
 	enum fx_verdict got = FX_DROP;
 	const char *skip = c->kernel_skip;
-	struct packet pk;
+	struct judge_packet pk;
 	int r;
 
-	if (!skip && build_packet(c->pkt, 1, &pk) < 0)
+	if (!skip && judge_packet_build(c->pkt, 1, &pk) < 0)
 		skip = "its packet does not parse";
 	if (!skip)
 		skip = case_check(j, c->pkt, &pk);
@@ -1076,7 +765,7 @@ static int static_addrs_wait(struct judge *j, const int *ifindex)
 	for (size_t i = 0; i < j->n_static_addrs; i++) {
 		uint64_t until = fx_now_ms() + 5000;
 
-		while (!route_is_local(&j->static_addrs[i], ifindex[i])) {
+		while (!judge_route_is_local(&j->static_addrs[i], ifindex[i])) {
 			if (fx_now_ms() > until)
 				return -ETIMEDOUT;
 			nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
@@ -1115,7 +804,7 @@ static int ipv6_destinations_up(struct judge *j)
 		} else {
 			if (j->n_static_addrs == MAX_STATIC_ADDRS)
 				return -E2BIG;
-			r = addr_change(RTM_NEWADDR, l->ifindex, &a);
+			r = judge_addr_add(l->ifindex, &a);
 			if (r == -EEXIST)
 				r = 0;
 			ifindex[j->n_static_addrs] = l->ifindex;
@@ -1134,28 +823,11 @@ static int ipv6_destinations_up(struct judge *j)
 	return 0;
 }
 
-/* Whether this namespace is the lab's: it holds the lab's table. */
-static bool in_the_lab(void)
-{
-	char buf[FX_NL_BUF] = { 0 };
-	struct nftnl_table *t = nftnl_table_alloc();
-	struct fx_nl_reply reply = { 0 };
-	struct nlmsghdr *nlh;
-
-	if (!t)
-		return false;
-	nftnl_table_set_str(t, NFTNL_TABLE_NAME, LAB_TABLE);
-	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, NFPROTO_INET, 0, 0);
-	nftnl_table_nlmsg_build_payload(nlh, t);
-	nftnl_table_free(t);
-	return fx_nl_request(NETLINK_NETFILTER, nlh, &reply) == 0;
-}
-
 static int open_lab(struct judge *j)
 {
 	int one = 1, r;
 
-	if (!in_the_lab()) {
+	if (!judge_table_exists(NFPROTO_INET, LAB_TABLE)) {
 		fprintf(stderr, "policyjudge: no table inet %s here: this is not the lab's namespace\n",
 			LAB_TABLE);
 		return -ENOENT;

@@ -47,6 +47,9 @@
 # hardware address) that picks its trace events out of the kernel's own
 # traffic. A case the kernel cannot be shown faithfully says why in the
 # table and is counted as SKIP.
+#
+# Arguments go to policyjudge: --verbose shows every case's packet and the
+# rule the kernel and the model each used; --case N runs only case N.
 set -euo pipefail
 TEST_NAME=policy-kernel
 here=$(cd "$(dirname "$0")" && pwd)

@@ -86,16 +86,27 @@ static bool rule_match(const struct fx_ruleset *rs, const struct fx_rule *r, con
 	return true;
 }
 
-enum fx_verdict test_eval(const struct fx_ruleset *rs, const struct test_pkt *p)
+enum fx_verdict test_eval_rule(const struct fx_ruleset *rs, const struct test_pkt *p, int *rule)
 {
 	struct fx_addr src, dst;
 
+	*rule = -1;
 	if (!rs->present)
 		return FX_ACCEPT;
 	if (fx_addr_parse(p->saddr, &src, NULL) < 0 || fx_addr_parse(p->daddr, &dst, NULL) < 0)
 		return FX_DROP;
-	for (size_t i = 0; i < rs->n_rules; i++)
-		if (rule_match(rs, &rs->rules[i], p, &src, &dst))
+	for (size_t i = 0; i < rs->n_rules; i++) {
+		if (rule_match(rs, &rs->rules[i], p, &src, &dst)) {
+			*rule = (int)i;
 			return rs->rules[i].verdict;
+		}
+	}
 	return fx_chain_in_arp_table(p->chain) ? FX_ACCEPT : FX_DROP; /* the chain's policy */
+}
+
+enum fx_verdict test_eval(const struct fx_ruleset *rs, const struct test_pkt *p)
+{
+	int rule;
+
+	return test_eval_rule(rs, p, &rule);
 }

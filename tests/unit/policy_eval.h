@@ -22,3 +22,7 @@ struct test_pkt {
 
 /* FX_ACCEPT, FX_DROP or FX_REJECT; a missing table accepts everything. */
 enum fx_verdict test_eval(const struct fx_ruleset *rs, const struct test_pkt *p);
+
+/* The same, and the index in rs->rules of the rule that decided, or -1
+ * when none did (the chain's policy, or no table). */
+enum fx_verdict test_eval_rule(const struct fx_ruleset *rs, const struct test_pkt *p, int *rule);

@@ -5,7 +5,9 @@
 # README.md if they are missing; nothing outside them changes).
 # Needs no root and no lab: it only reads the results.
 #
-# Usage: bench/report.sh [--no-readme]
+# Usage: bench/report.sh [--no-readme | --print-section]
+#   --print-section  print the README section only (no plots, nothing
+#                    written): tests/doc/test-readme-tables.sh compares it
 # shellcheck disable=SC2016 # jq programs in single quotes
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -13,8 +15,12 @@ repo=$(cd "$here/.." && pwd)
 RESULTS=${BENCH_RESULTS:-$here/results}
 README=${BENCH_README:-$repo/README.md}
 WRITE_README=1
+PRINT_SECTION=0
 [ "${1:-}" = --no-readme ] && WRITE_README=0
-for t in jq gnuplot awk; do
+[ "${1:-}" = --print-section ] && PRINT_SECTION=1 WRITE_README=0
+tools=(jq awk)
+[ "$PRINT_SECTION" = 1 ] || tools+=(gnuplot)
+for t in "${tools[@]}"; do
 	command -v "$t" >/dev/null || { echo "report.sh: '$t' is missing" >&2; exit 1; }
 done
 R=$RESULTS
@@ -23,6 +29,7 @@ trap 'rm -rf "$tmp"' EXIT
 have() { [ -s "$R/$1" ]; }
 
 # --- plots ------------------------------------------------------------------
+draw_plots() {
 
 # Writes NAME.svg and NAME.png from one gnuplot script (stdin), the terminal
 # lines prepended.
@@ -127,6 +134,8 @@ if have throughput.json; then
 	plot "$tmp/thru" using 2:xtic(1) title "no rules", "" using 3 title "conntrack only", "" using 4 title "fexyn's rules"
 	GP
 fi
+
+}
 
 # --- the README section ------------------------------------------------------
 
@@ -372,6 +381,11 @@ notes() {
 	EOF
 }
 
+if [ "$PRINT_SECTION" = 1 ]; then
+	section
+	exit 0
+fi
+draw_plots
 if [ "$WRITE_README" = 1 ]; then
 	section >"$tmp/section.md"
 	if ! grep -q '^<!-- bench:begin -->$' "$README" || ! grep -q '^<!-- bench:end -->$' "$README"; then

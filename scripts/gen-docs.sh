@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Rewrites the generated parts of the documentation: docs/security.md's
 # per-state allow-list, from the code (tools/policy-doc), and, when a test
-# run left its lab logs in build/, the README's table of leak scenarios
-# (tests/lab/leak-table.sh). The tests only check; they never write.
+# run left its lab logs in build/, the leak scenarios' rows
+# (docs/results/leak-rows.txt) and the README's table of them
+# (tests/lab/leak-table.sh). The tests only check; they never write:
+# tests/doc/test-readme-tables.sh compares the README with these files.
 #   scripts/gen-docs.sh [BUILD_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +22,8 @@ awk -v gen="$generated" '
 mv "$doc.new" "$doc"
 echo "gen-docs: $doc rewritten"
 if ls "$build"/lab-test-leak-*.log >/dev/null 2>&1; then
-	tests/lab/leak-table.sh --readme README.md >/dev/null
-	echo "gen-docs: README.md's leak table rewritten from $build/lab-*.log"
+	tests/lab/leak-table.sh --save-rows docs/results/leak-rows.txt --print >/dev/null
+	echo "gen-docs: docs/results/leak-rows.txt rewritten from $build/lab-*.log"
 fi
+tests/lab/leak-table.sh --rows docs/results/leak-rows.txt --readme README.md >/dev/null
+echo "gen-docs: README.md's leak table rewritten from docs/results/leak-rows.txt"

@@ -2,7 +2,8 @@
 # Turns the LEAKROW lines the lab tests print into the README's table of leak
 # scenarios, so that the table always comes from a test run, never by hand.
 #
-#   tests/lab/leak-table.sh [--print] [--readme FILE] [LOG ...]
+#   tests/lab/leak-table.sh [--print] [--readme FILE] [--save-rows FILE] [LOG ...]
+#   tests/lab/leak-table.sh [--print] [--readme FILE] --rows FILE
 #
 # LOGs default to build/lab-*.log (what test.sh writes), the leak tests in the
 # issue's order first. A LEAKROW line is
@@ -10,16 +11,26 @@
 # ("n/a" when a scenario is not a leak attempt). The table replaces whatever
 # is between the lines <!-- leaks:begin --> and <!-- leaks:end --> in the
 # README (README.md at the top of the tree by default); --print writes it to
-# stdout instead. Exit status: 0 done, 1 no rows or no markers, 2 usage.
+# stdout instead. --save-rows keeps the LEAKROW lines found (the committed
+# docs/results/leak-rows.txt, written by scripts/gen-docs.sh); --rows reads
+# them from such a file instead of logs. Exit status: 0 done, 1 no rows or
+# no markers, 2 usage.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 readme=$root/README.md
 print=false
 logs=()
+rows_in=
+rows_out=
 
 while [ $# -gt 0 ]; do
 	case $1 in
 	--print) print=true ;;
+	--rows | --save-rows)
+		[ $# -ge 2 ] || { echo "leak-table: $1 needs a file" >&2; exit 2; }
+		if [ "$1" = --rows ]; then rows_in=$2; else rows_out=$2; fi
+		shift
+		;;
 	--readme)
 		[ $# -ge 2 ] || { echo "leak-table: --readme needs a file" >&2; exit 2; }
 		readme=$2
@@ -34,7 +45,7 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
-if [ "${#logs[@]}" -eq 0 ]; then
+if [ -z "$rows_in" ] && [ "${#logs[@]}" -eq 0 ]; then
 	# The leak tests in the issue's order, then any other lab log.
 	for t in dns ipv6 dhcp lan forward hostile netchange bypass tamper injection tunnel-prefixes; do
 		[ -e "$root/build/lab-test-leak-$t.log" ] && logs+=("$root/build/lab-test-leak-$t.log")
@@ -46,13 +57,27 @@ if [ "${#logs[@]}" -eq 0 ]; then
 	shopt -u nullglob
 fi
 
-# The rows in log order, a scenario named twice keeping its first place and
-# its last values; numbers with thousands separators, "n/a" as a dash.
-table=$(
+# The LEAKROW lines, from the logs or from a saved rows file.
+rows() {
+	if [ -n "$rows_in" ]; then
+		grep -a '^LEAKROW|' "$rows_in"
+		return
+	fi
 	for log in "${logs[@]}"; do
 		[ -r "$log" ] || { echo "leak-table: cannot read $log" >&2; exit 1; }
 		grep -a '^LEAKROW|' "$log" || true
-	done | awk -F'|' '
+	done
+}
+if [ -n "$rows_out" ]; then
+	rows >"$rows_out.new"
+	[ -s "$rows_out.new" ] || { rm -f "$rows_out.new"; echo "leak-table: no LEAKROW lines" >&2; exit 1; }
+	mv "$rows_out.new" "$rows_out"
+fi
+
+# The rows in log order, a scenario named twice keeping its first place and
+# its last values; numbers with thousands separators, "n/a" as a dash.
+table=$(
+	rows | awk -F'|' '
 		function num(s,   out) {
 			if (s == "n/a") return "—"
 			if (s !~ /^[0-9]+$/) return s

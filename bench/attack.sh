@@ -26,14 +26,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 CALLS=200
-while [ $# -gt 0 ]; do
-	case $1 in
-	--quick) QUICK=1; shift ;;
-	--calls) CALLS=$2; shift 2 ;;
-	*) echo "usage: bench/attack.sh [--calls N] [--quick]" >&2; exit 2 ;;
-	esac
-done
-[ "$QUICK" = 1 ] && CALLS=50
+bench_args calls CALLS 50 "$@"
 bench_need wg wireguard-go nft jq setpriv useradd "$FEXYN_BIN" "$FEXYND_BIN" "$CONNFLOOD_BIN" "$EVENTHOG_BIN"
 lab_on_teardown() { fx_teardown; }
 

@@ -17,14 +17,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 IDLE=60
-while [ $# -gt 0 ]; do
-	case $1 in
-	--quick) QUICK=1; shift ;;
-	--seconds) IDLE=$2; shift 2 ;;
-	*) echo "usage: bench/footprint.sh [--seconds N] [--quick]" >&2; exit 2 ;;
-	esac
-done
-[ "$QUICK" = 1 ] && IDLE=10
+bench_args seconds IDLE 10 "$@"
 bench_need wg wireguard-go nft jq strip getconf "$FEXYN_BIN" "$FEXYND_BIN"
 lab_on_teardown() { fx_teardown; }
 

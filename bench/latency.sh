@@ -30,14 +30,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 RUNS=1000
-while [ $# -gt 0 ]; do
-	case $1 in
-	--quick) QUICK=1; shift ;;
-	--runs) RUNS=$2; shift 2 ;;
-	*) echo "usage: bench/latency.sh [--runs N] [--quick]" >&2; exit 2 ;;
-	esac
-done
-[ "$QUICK" = 1 ] && RUNS=200
+bench_args runs RUNS 200 "$@"
 NFT_RUNS=$(((RUNS + 1) / 2))
 bench_need nft jq cc pkg-config
 

@@ -20,6 +20,29 @@ source "$REPO/tests/lab/netlab.sh"
 # shellcheck source=../tests/lab/fexyn-lab.sh
 source "$REPO/tests/lab/fexyn-lab.sh"
 
+# The options most parts take: --NAME N into VAR, and --quick (a smoke run:
+# VAR=QUICK_VALUE). Anything else prints the script's Usage line.
+bench_args() { # NAME VAR QUICK_VALUE ARGS...
+	local name=$1 var=$2 quick=$3
+	shift 3
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--quick) QUICK=1; shift ;;
+		"--$name")
+			[ $# -ge 2 ] || bench_usage
+			printf -v "$var" '%s' "$2"
+			shift 2
+			;;
+		*) bench_usage ;;
+		esac
+	done
+	if [ "$QUICK" = 1 ]; then printf -v "$var" '%s' "$quick"; fi
+}
+bench_usage() {
+	sed -n 's/^# Usage: /usage: /p' "$0" >&2
+	exit 2
+}
+
 bench_log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 bench_die() {
 	echo "${0##*/}: ABORT: $*" >&2

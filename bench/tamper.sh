@@ -22,14 +22,7 @@ source "$(dirname "$0")/lib.sh"
 
 REPS=3
 RATE=20000
-while [ $# -gt 0 ]; do
-	case $1 in
-	--quick) QUICK=1; shift ;;
-	--reps) REPS=$2; shift 2 ;;
-	*) echo "usage: bench/tamper.sh [--reps N] [--quick]" >&2; exit 2 ;;
-	esac
-done
-[ "$QUICK" = 1 ] && REPS=1
+bench_args reps REPS 1 "$@"
 KERNEL=$(uname -r)
 CSV=$RESULTS/tamper-$KERNEL.csv
 JSON=$RESULTS/tamper-$KERNEL.json

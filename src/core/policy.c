@@ -578,12 +578,6 @@ static void add_reject(struct builder *b)
 }
 
 /*
- * Errors always block (fail closed). Otherwise the user decides: lockdown
- * blocks even while disconnected; with the kill switch off, tunnels run
- * without firewall rules, as asked. The daemon refuses the contradictory
- * pair (lockdown on, kill switch off).
- */
-/*
  * The same judgement again where the packet really leaves (chain policy
  * drop; postrouting cannot reject). Forwarded packets pass here too: what
  * the forward chain let into the tunnel, and replies from it.
@@ -619,6 +613,12 @@ static void add_postrouting(struct builder *b, const struct fx_guard *g, bool gu
 	}
 }
 
+/*
+ * Errors always block (fail closed). Otherwise the user decides: lockdown
+ * blocks even while disconnected; with the kill switch off, tunnels run
+ * without firewall rules, as asked. The daemon refuses the contradictory
+ * pair (lockdown on, kill switch off).
+ */
 static bool state_has_table(const struct fx_policy_input *in)
 {
 	if (in->state == FX_STATE_BLOCKED)

@@ -160,8 +160,6 @@ static int resolve_endpoints(struct fx_conn_saved *s, struct fx_wg_config *cfgs,
 	return 0;
 }
 
-/* The guard the firewall enforces for a config: its endpoints, its fwmark
- * and its resolvers. */
 /*
  * Without an address to probe, nothing would enter the tunnel to start the
  * handshake (the firewall lets only probes in before it), so the peers get
@@ -174,6 +172,8 @@ static void ensure_handshake_starter(struct fx_wg_config *cfg)
 			cfg->peers[p].persistent_keepalive = STARTER_KEEPALIVE_S;
 }
 
+/* The guard the firewall enforces for a config: its endpoints, its fwmark
+ * and its resolvers. */
 static void guard_of(const char *ifname, const struct fx_wg_config *cfg, struct fx_guard *g)
 {
 	memset(g, 0, sizeof(*g));
@@ -595,11 +595,6 @@ void fx_conn_stop(struct fx_daemon *d)
 	log_info("%s removed", c->saved.ifname);
 }
 
-/*
- * After a restart: whatever the previous run left (a wireguard-go process,
- * the interface, routes) is removed and the current config tried afresh.
- * The guard loaded from its own file already holds the firewall closed.
- */
 /* The configs as fexynd kept them: the client's files are never read again. */
 static int load_copies(const struct fx_daemon *d, const struct fx_conn_saved *s,
 		       struct fx_wg_config **cfgs, struct fx_err *err)
@@ -623,6 +618,11 @@ static int load_copies(const struct fx_daemon *d, const struct fx_conn_saved *s,
 	return r;
 }
 
+/*
+ * After a restart: whatever the previous run left (a wireguard-go process,
+ * the interface, routes) is removed and the current config tried afresh.
+ * The guard loaded from its own file already holds the firewall closed.
+ */
 void fx_conn_resume(struct fx_daemon *d)
 {
 	struct fx_conn_saved s;

@@ -31,36 +31,36 @@
 #define G_FULL G_BASE " fill"
 
 /* One case; the packet is a pointer to a named packet or a compound literal. */
-#define CASE(st, set, g, v, what_, pkt_)                                                         \
-	{ .what = what_, .state = FX_STATE_##st, .settings = set, .guard = g, .expect = FX_##v,    \
-	  .pkt = pkt_ }
-#define CASE_LINK(st, set, g, link, v, what_, pkt_)                                              \
-	{ .what = what_, .state = FX_STATE_##st, .settings = set, .guard = g, .link_addr = link,   \
-	  .expect = FX_##v, .pkt = pkt_ }
-#define CASE_SKIP(st, set, g, v, what_, why, pkt_)                                               \
-	{ .what = what_, .state = FX_STATE_##st, .settings = set, .guard = g, .expect = FX_##v,    \
-	  .pkt = pkt_, .kernel_skip = why }
+#define CASE(st, set, g, v, what_, pkt_)                                                            \
+	{ .what = (what_), .state = FX_STATE_##st, .settings = (set), .guard = (g), .expect = FX_##v, \
+	  .pkt = (pkt_) }
+#define CASE_LINK(st, set, g, link, v, what_, pkt_)                                                 \
+	{ .what = (what_), .state = FX_STATE_##st, .settings = (set), .guard = (g), .link_addr = (link), \
+	  .expect = FX_##v, .pkt = (pkt_) }
+#define CASE_SKIP(st, set, g, v, what_, why, pkt_)                                                  \
+	{ .what = (what_), .state = FX_STATE_##st, .settings = (set), .guard = (g), .expect = FX_##v, \
+	  .pkt = (pkt_), .kernel_skip = (why) }
 /* The same case in every state that guards a tunnel (M is CASE). */
-#define EACH_GUARDED(M, ...)                                                                     \
-	M(CONNECTING, __VA_ARGS__), M(CONNECTED, __VA_ARGS__), M(RECONNECTING, __VA_ARGS__),       \
+#define EACH_GUARDED(M, ...)                                                                        \
+	M(CONNECTING, __VA_ARGS__), M(CONNECTED, __VA_ARGS__), M(RECONNECTING, __VA_ARGS__),        \
 		M(BLOCKED, __VA_ARGS__)
 /* Loopback, DHCP and neighbour discovery are asked of these three states. */
-#define EACH_LINK_STATE(M, ...)                                                                  \
+#define EACH_LINK_STATE(M, ...)                                                                     \
 	M(CONNECTING, __VA_ARGS__), M(CONNECTED, __VA_ARGS__), M(BLOCKED, __VA_ARGS__)
 
 #define PKT(...) (&(const struct test_pkt){ __VA_ARGS__ })
-#define OUT_UDP(oif_, dst, port, mark_)                                                          \
-	PKT(.chain = FX_CHAIN_OUTPUT, .oif = oif_, .mark = mark_, .l4proto = IPPROTO_UDP,          \
-	    .sport = 40000, .dport = port, .saddr = CLIENT, .daddr = dst)
-#define OUT_UDP6(oif_, dst, port)                                                                \
-	PKT(.chain = FX_CHAIN_OUTPUT, .oif = oif_, .l4proto = IPPROTO_UDP, .sport = 40000,         \
-	    .dport = port, .saddr = CLIENT6, .daddr = dst)
-#define OUT_TCP(oif_, dst, port)                                                                 \
-	PKT(.chain = FX_CHAIN_OUTPUT, .oif = oif_, .l4proto = IPPROTO_TCP, .sport = 40000,         \
-	    .dport = port, .saddr = CLIENT, .daddr = dst)
-#define FORWARD(iif_, oif_, src, dst)                                                            \
-	PKT(.chain = FX_CHAIN_FORWARD, .iif = iif_, .oif = oif_, .l4proto = IPPROTO_UDP,           \
-	    .sport = 1, .dport = 9, .saddr = src, .daddr = dst)
+#define OUT_UDP(oif_, dst, port, mark_)                                                             \
+	PKT(.chain = FX_CHAIN_OUTPUT, .oif = (oif_), .mark = (mark_), .l4proto = IPPROTO_UDP,       \
+	    .sport = 40000, .dport = (port), .saddr = CLIENT, .daddr = (dst))
+#define OUT_UDP6(oif_, dst, port)                                                                   \
+	PKT(.chain = FX_CHAIN_OUTPUT, .oif = (oif_), .l4proto = IPPROTO_UDP, .sport = 40000,        \
+	    .dport = (port), .saddr = CLIENT6, .daddr = (dst))
+#define OUT_TCP(oif_, dst, port)                                                                    \
+	PKT(.chain = FX_CHAIN_OUTPUT, .oif = (oif_), .l4proto = IPPROTO_TCP, .sport = 40000,        \
+	    .dport = (port), .saddr = CLIENT, .daddr = (dst))
+#define FORWARD(iif_, oif_, src, dst)                                                               \
+	PKT(.chain = FX_CHAIN_FORWARD, .iif = (iif_), .oif = (oif_), .l4proto = IPPROTO_UDP,        \
+	    .sport = 1, .dport = 9, .saddr = (src), .daddr = (dst))
 
 /* Named packets, for cases repeated in several states. */
 static const struct test_pkt loopback = { .chain = FX_CHAIN_OUTPUT, .oif = "lo", .l4proto = IPPROTO_TCP,

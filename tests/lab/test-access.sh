@@ -9,14 +9,9 @@
 #
 #   client (fexynd) ── br0 [router] ── vpn, web
 #
-set -euo pipefail
-TEST_NAME=access
-here=$(cd "$(dirname "$0")" && pwd)
-source "$here/netlab.sh"
-source "$here/fexyn-lab.sh"
+source "$(dirname "$0")/lab-test.sh"
 USER_NAME=fxt$$
 MEMBER_NAME=fxm$$
-lab_on_teardown() { fx_teardown; }
 
 lab_init
 fx_user_add "$USER_NAME"

@@ -1,12 +1,7 @@
 #!/usr/bin/env bash
 # Bad input gets a clear error, the daemon keeps running, and the ruleset
 # does not change: from the command line and written straight to the socket.
-set -euo pipefail
-TEST_NAME=bad-input
-here=$(cd "$(dirname "$0")" && pwd)
-source "$here/netlab.sh"
-source "$here/fexyn-lab.sh"
-lab_on_teardown() { fx_teardown; }
+source "$(dirname "$0")/lab-test.sh"
 
 # Runs fexyn, expects exit code $1 and a message matching $2 on stderr.
 expect_error() { # code pattern args...

@@ -2,12 +2,7 @@
 # Fail closed: a state file that cannot be read makes fexynd start blocked —
 # no endpoint carve-out, no tunnel — and say which file and line are wrong.
 # It keeps the bad file as evidence, and only `fexyn disconnect` opens up.
-set -euo pipefail
-TEST_NAME=blocked
-here=$(cd "$(dirname "$0")" && pwd)
-source "$here/netlab.sh"
-source "$here/fexyn-lab.sh"
-lab_on_teardown() { fx_teardown; }
+source "$(dirname "$0")/lab-test.sh"
 
 fx_lab_connected
 fx_stop

@@ -4,12 +4,7 @@
 # is blocked; the same packets carrying the mark pass. Also: loopback works,
 # the LAN host answers (LAN is allowed by default), and a program that binds
 # to the physical interface cannot get around the rules.
-set -euo pipefail
-TEST_NAME=carve-out
-here=$(cd "$(dirname "$0")" && pwd)
-source "$here/netlab.sh"
-source "$here/fexyn-lab.sh"
-lab_on_teardown() { fx_teardown; }
+source "$(dirname "$0")/lab-test.sh"
 
 in_client() { ip netns exec "$NS_CLIENT" "$@"; }
 

@@ -7,12 +7,7 @@
 #
 #   client (fexynd) ── br0 [router] ── vpn, web
 #
-set -euo pipefail
-TEST_NAME=config-errors
-here=$(cd "$(dirname "$0")" && pwd)
-source "$here/netlab.sh"
-source "$here/fexyn-lab.sh"
-lab_on_teardown() { fx_teardown; }
+source "$(dirname "$0")/lab-test.sh"
 
 fx_lab_bare
 lab_client_snapshot >"$LAB_TMP/before"

@@ -11,12 +11,7 @@
 #   client (fexynd, fexyn0) ─┐                        ┌─ vpn (wireguard-go, NAT)
 #   lanhost ─────────────────┴─ br0 [router] br1 ─────┴─ web (counts by source)
 #
-set -euo pipefail
-TEST_NAME=connect
-here=$(cd "$(dirname "$0")" && pwd)
-source "$here/netlab.sh"
-source "$here/fexyn-lab.sh"
-lab_on_teardown() { fx_teardown; }
+source "$(dirname "$0")/lab-test.sh"
 
 lab_init
 # The provider's config names its server by host name; `ip netns exec`

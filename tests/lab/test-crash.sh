@@ -9,12 +9,7 @@
 #   client (fexynd) ─┐                 ┌─ vpn, vpn2 (wireguard-go, NAT)
 #   lanhost ─────────┴─ br0 [router] ──┴─ web (counts by source)
 #
-set -euo pipefail
-TEST_NAME=crash
-here=$(cd "$(dirname "$0")" && pwd)
-source "$here/netlab.sh"
-source "$here/fexyn-lab.sh"
-lab_on_teardown() { fx_teardown; }
+source "$(dirname "$0")/lab-test.sh"
 ROUNDS=${CRASH_ROUNDS:-100}
 
 # Routing, links, addresses, resolver: what a finished disconnect restores.

@@ -4,11 +4,7 @@
 # daemon is down — and a restarted fexynd adopts the table and reports
 # connected. An `nft monitor` running across the restart never sees the
 # table deleted.
-set -euo pipefail
-TEST_NAME=daemon-kill
-here=$(cd "$(dirname "$0")" && pwd)
-source "$here/netlab.sh"
-source "$here/fexyn-lab.sh"
+source "$(dirname "$0")/lab-test.sh"
 MONITOR_PID=
 lab_on_teardown() {
 	[ -z "$MONITOR_PID" ] || kill "$MONITOR_PID" 2>/dev/null || true

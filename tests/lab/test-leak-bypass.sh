@@ -13,12 +13,7 @@
 # Each attempt is made with fexyn (connect, then guard with the tunnel down)
 # and without it (a wg-quick-like tunnel), counting at the web host and on
 # the router's uplink.
-set -euo pipefail
-TEST_NAME=leak-bypass
-here=$(cd "$(dirname "$0")" && pwd)
-source "$here/netlab.sh"
-source "$here/fexyn-lab.sh"
-lab_on_teardown() { fx_teardown; }
+source "$(dirname "$0")/lab-test.sh"
 
 in_client() { ip netns exec "$NS_CLIENT" "$@"; }
 now_ms() { echo $(($(date +%s%N) / 1000000)); }

@@ -10,12 +10,7 @@
 # - rdisc6 solicits a router advertisement (dnsmasq's RA), ndisc6 resolves
 #   the router's address (neighbour solicitation and advertisement);
 # - arping gets its answers: ARP is not filtered.
-set -euo pipefail
-TEST_NAME=leak-dhcp
-here=$(cd "$(dirname "$0")" && pwd)
-source "$here/netlab.sh"
-source "$here/fexyn-lab.sh"
-lab_on_teardown() { fx_teardown; }
+source "$(dirname "$0")/lab-test.sh"
 
 in_client() { ip netns exec "$NS_CLIENT" "$@"; }
 

@@ -12,12 +12,7 @@
 # SIGKILLed and restarted, and after an offline `fexyn reset`. Queries to the
 # tunnel's resolver succeed; queries straight to the other two (UDP, TCP,
 # DNS over TLS) never arrive and fail at once. Without fexyn they arrive.
-set -euo pipefail
-TEST_NAME=leak-dns
-here=$(cd "$(dirname "$0")" && pwd)
-source "$here/netlab.sh"
-source "$here/fexyn-lab.sh"
-lab_on_teardown() { fx_teardown; }
+source "$(dirname "$0")/lab-test.sh"
 
 in_client() { ip netns exec "$NS_CLIENT" "$@"; }
 now_ms() { echo $(($(date +%s%N) / 1000000)); }

@@ -11,11 +11,7 @@
 #   host through the tunnel; a TCP session from the LAN host to the client,
 #   opened before fexyn engaged, carries data both ways after it engaged and
 #   after the tunnel died (LAN allowed, the default).
-set -euo pipefail
-TEST_NAME=leak-forward
-here=$(cd "$(dirname "$0")" && pwd)
-source "$here/netlab.sh"
-source "$here/fexyn-lab.sh"
+source "$(dirname "$0")/lab-test.sh"
 lab_on_teardown() {
 	exec 7>&- 2>/dev/null || true
 	fx_teardown

@@ -17,12 +17,7 @@
 #   (the web host runs the VPN server), and the client routes the endpoint
 #   outside the tunnel as many VPN clients do. Other programs' traffic to
 #   that address must not pass; only the tunnel's marked packets do.
-set -euo pipefail
-TEST_NAME=leak-hostile
-here=$(cd "$(dirname "$0")" && pwd)
-source "$here/netlab.sh"
-source "$here/fexyn-lab.sh"
-lab_on_teardown() { fx_teardown; }
+source "$(dirname "$0")/lab-test.sh"
 
 in_client() { ip netns exec "$NS_CLIENT" "$@"; }
 

@@ -29,12 +29,7 @@
 # server killed, fexyn0 still holding the addresses), and with fexyn guard
 # on a wg-quick-like tunnel (the addresses learned from the link). Without
 # fexyn, on the same wg-quick-like tunnel, each attempt gets through.
-set -euo pipefail
-TEST_NAME=leak-injection
-here=$(cd "$(dirname "$0")" && pwd)
-source "$here/netlab.sh"
-source "$here/fexyn-lab.sh"
-lab_on_teardown() { fx_teardown; }
+source "$(dirname "$0")/lab-test.sh"
 
 TUN4=10.66.0.2
 TUN6=fd66::2

@@ -11,12 +11,7 @@
 #   tunnel; killing the tunnel during a v6 flow leaks nothing.
 # - Without fexyn, a v4-only VPN leaks all v6, and a v6-capable one leaks v6
 #   when it dies.
-set -euo pipefail
-TEST_NAME=leak-ipv6
-here=$(cd "$(dirname "$0")" && pwd)
-source "$here/netlab.sh"
-source "$here/fexyn-lab.sh"
-lab_on_teardown() { fx_teardown; }
+source "$(dirname "$0")/lab-test.sh"
 
 in_client() { ip netns exec "$NS_CLIENT" "$@"; }
 

@@ -10,12 +10,7 @@
 # - blocked: nothing reaches the LAN host (ping, UDP, TCP, mDNS, SSDP), and
 #   programs get an error at once; allowed again, it answers again.
 # Without fexyn, the same attempts reach it.
-set -euo pipefail
-TEST_NAME=leak-lan
-here=$(cd "$(dirname "$0")" && pwd)
-source "$here/netlab.sh"
-source "$here/fexyn-lab.sh"
-lab_on_teardown() { fx_teardown; }
+source "$(dirname "$0")/lab-test.sh"
 
 in_client() { ip netns exec "$NS_CLIENT" "$@"; }
 

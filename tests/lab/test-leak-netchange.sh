@@ -12,12 +12,7 @@
 #    change and makes it again a second later (as many do): fexyn follows
 #    the interface, nothing leaks in between.
 # 3. Without fexyn, the same manager and the same changes leak.
-set -euo pipefail
-TEST_NAME=leak-netchange
-here=$(cd "$(dirname "$0")" && pwd)
-source "$here/netlab.sh"
-source "$here/fexyn-lab.sh"
-lab_on_teardown() { fx_teardown; }
+source "$(dirname "$0")/lab-test.sh"
 
 in_client() { ip netns exec "$NS_CLIENT" "$@"; }
 CLIENT_NOW=$CLIENT_REAL

@@ -11,12 +11,7 @@
 #   that the policy routing sends them past the tunnel, with the tunnel up.
 #
 # Leaks are counted at the web host and on the router's uplink.
-set -euo pipefail
-TEST_NAME=leak-tamper
-here=$(cd "$(dirname "$0")" && pwd)
-source "$here/netlab.sh"
-source "$here/fexyn-lab.sh"
-lab_on_teardown() { fx_teardown; }
+source "$(dirname "$0")/lab-test.sh"
 
 in_client() { ip netns exec "$NS_CLIENT" "$@"; }
 

@@ -31,12 +31,7 @@
 # - fexyn guard on that tunnel, given the same prefixes as options (--dns,
 #   --address, --route): after the tunnel died (its link gone, nothing
 #   brings it back), none of them reaches the LAN wire.
-set -euo pipefail
-TEST_NAME=leak-tunnel-prefixes
-here=$(cd "$(dirname "$0")" && pwd)
-source "$here/netlab.sh"
-source "$here/fexyn-lab.sh"
-lab_on_teardown() { fx_teardown; }
+source "$(dirname "$0")/lab-test.sh"
 
 DNS_SERVER=10.66.0.1
 ROUTED=10.200.0.5 # in the AllowedIPs' private prefix 10.200.0.0/16

@@ -11,12 +11,7 @@
 #   lanhost ─────────┴─ br0 [router] ──┴─ web (counts by source)
 #   boot (a fresh namespace) ── veth ── bootpeer (counts what arrives)
 #
-set -euo pipefail
-TEST_NAME=lockdown
-here=$(cd "$(dirname "$0")" && pwd)
-source "$here/netlab.sh"
-source "$here/fexyn-lab.sh"
-lab_on_teardown() { fx_teardown; }
+source "$(dirname "$0")/lab-test.sh"
 
 # One second of traffic to the web host; leaves LEAK_COUNT.
 try_web() {

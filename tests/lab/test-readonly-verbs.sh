@@ -11,14 +11,9 @@
 #
 #   client (fexynd) ── br0 [router] ── vpn, web
 #
-set -euo pipefail
-TEST_NAME=readonly-verbs
-here=$(cd "$(dirname "$0")" && pwd)
-source "$here/netlab.sh"
-source "$here/fexyn-lab.sh"
+source "$(dirname "$0")/lab-test.sh"
 USER_NAME=fxr$$
 ROUNDS=20
-lab_on_teardown() { fx_teardown; }
 
 # The user's `fexyn events`: the first line it prints, then it is stopped.
 user_events_first() {

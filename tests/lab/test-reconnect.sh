@@ -9,12 +9,7 @@
 #                            ├─ br0 [router] ─┼─ vpn2 198.51.100.11
 #   lanhost ─────────────────┘                └─ web  (counts by source)
 #
-set -euo pipefail
-TEST_NAME=reconnect
-here=$(cd "$(dirname "$0")" && pwd)
-source "$here/netlab.sh"
-source "$here/fexyn-lab.sh"
-lab_on_teardown() { fx_teardown; }
+source "$(dirname "$0")/lab-test.sh"
 
 now_ms() { date +%s%3N; }
 

@@ -15,15 +15,10 @@
 #
 #   client (fexynd) ── br0 [router] ── vpn, web
 #
-set -euo pipefail
-TEST_NAME=stall
-here=$(cd "$(dirname "$0")" && pwd)
-source "$here/netlab.sh"
-source "$here/fexyn-lab.sh"
+source "$(dirname "$0")/lab-test.sh"
 HOG_USER=fxh$$
 MEMBER=fxm$$
 ATTACK_S=300 # the attackers' own end; the test stops them long before
-lab_on_teardown() { fx_teardown; }
 
 # Polls (≤ $1 s) until command succeeds.
 wait_for() { # seconds command...

@@ -14,12 +14,7 @@
 #   - both at once (fexynd dead while the ruleset is flushed): reported, not
 #     asserted — no table is left then, and that is the one case this mode
 #     cannot cover.
-set -euo pipefail
-TEST_NAME=tamper-two-tables
-here=$(cd "$(dirname "$0")" && pwd)
-source "$here/netlab.sh"
-source "$here/fexyn-lab.sh"
-lab_on_teardown() { fx_teardown; }
+source "$(dirname "$0")/lab-test.sh"
 
 in_client() { ip netns exec "$NS_CLIENT" "$@"; }
 status_field() { fx status --json | jq -r ".$1"; }

@@ -5,12 +5,7 @@
 # owned+unowned, before Linux 6.9: inet fexyn_owned, and inet fexyn comes
 # back). With the flags turned off (as on kernels before 5.12) the delete
 # succeeds, and fexynd restores the table from the nftables event.
-set -euo pipefail
-TEST_NAME=tamper
-here=$(cd "$(dirname "$0")" && pwd)
-source "$here/netlab.sh"
-source "$here/fexyn-lab.sh"
-lab_on_teardown() { fx_teardown; }
+source "$(dirname "$0")/lab-test.sh"
 
 in_client() { ip netns exec "$NS_CLIENT" "$@"; }
 

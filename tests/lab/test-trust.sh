@@ -20,11 +20,7 @@
 #   lanhost ─────────────────┴─ br0 [router] br1 ─────┴─ web (counts by source)
 #   other (a second fexynd, no network)
 #
-set -euo pipefail
-TEST_NAME=trust
-here=$(cd "$(dirname "$0")" && pwd)
-source "$here/netlab.sh"
-source "$here/fexyn-lab.sh"
+source "$(dirname "$0")/lab-test.sh"
 MEMBER_NAME=fxm$$
 MADE_GROUP=
 OTHER_PID=

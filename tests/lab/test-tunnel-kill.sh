@@ -8,12 +8,7 @@
 #           ├─ br0 [router] ── uplink ──┤
 #   lanhost ┘                           └─ web (counts packets by source)
 #
-set -euo pipefail
-TEST_NAME=tunnel-kill
-here=$(cd "$(dirname "$0")" && pwd)
-source "$here/netlab.sh"
-source "$here/fexyn-lab.sh"
-lab_on_teardown() { fx_teardown; }
+source "$(dirname "$0")/lab-test.sh"
 
 # Kills the tunnel in the middle of a 5,000 packets/s flow to the web host.
 flow_and_kill_tunnel() {

@@ -52,6 +52,7 @@ not() { ! "$@"; }
 # The end of the test, whatever happened: the host waits for "done".
 finish() {
 	say "finishing: $1"
+	journalctl -b --no-pager >"$OUT/journal-$phase.txt" 2>&1 || true
 	echo "$1" >"$OUT/done"
 	sync
 	REBOOTING=1

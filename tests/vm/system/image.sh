@@ -69,7 +69,7 @@ h2=$(printf '%s' "$h2" | hash_of)
 h3=$(
 	echo "$h2"
 	cd "$payload" && find . -printf '%p %m %s\n' | LC_ALL=C sort &&
-		find . -type f -print0 | LC_ALL=C sort -z | xargs -0r cat
+		find . -type f -print0 | LC_ALL=C sort -z | xargs -0r sha256sum
 )
 h3=$(printf '%s' "$h3" | hash_of)
 
@@ -206,11 +206,12 @@ else
 	# The payload's units are enabled as `systemctl enable` would.
 	for u in "$payload"/etc/systemd/system/*.service; do
 		[ -e "$u" ] || continue
-		chroot "$t/root" systemctl enable "$(basename "$u")" >/dev/null
+		chroot "$t/root" systemctl --quiet enable "$(basename "$u")"
 	done
 	cp "$t/root/boot/vmlinuz-$kver" "$t/vmlinuz"
 	cp "$t/root/boot/initrd.img-$kver" "$t/initrd.img"
-	mke2fs -q -t ext4 -L systest -d "$t/root" "$t/root.img" 3G >&2
+	mke2fs -q -t ext4 -L systest -d "$t/root" "$t/root.img" 3G >"$t/mke2fs.log" 2>&1 ||
+		{ cat "$t/mke2fs.log" >&2; die "mke2fs failed"; }
 	rm -rf "$t/root"
 	echo "$kver" >"$t/kernel-version"
 	touch "$t/.complete"

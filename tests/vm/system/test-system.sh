@@ -36,7 +36,9 @@
 # Environment: FEXYN_VM_ACCEL=kvm|tcg skips the KVM probe;
 # FEXYN_VM_KERNEL_SH=path overrides tests/vm/kernel.sh.
 set -Eeuo pipefail
-
+# The whole script is one block, read before it runs: editing the file while
+# a run goes on (it takes many minutes) cannot change that run.
+{
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../../.." && pwd)
 OUTROOT=$repo/build/vm/system
@@ -335,7 +337,7 @@ expect_window() { # window field op value description
 expect_window start..control-end early -gt 0 "control: the capture sees the early sender's packets without fexyn"
 expect_window connected..reboot leak -eq 0 "connected, lockdown on, shutdown begins: nothing leaves"
 expect_window reboot..fexynd-up leak -eq 0 "reboot until fexynd is up: nothing leaves"
-expect_window reboot..fexynd-up lan -gt 0 "reboot until fexynd is up: the guest was on the wire (LAN frames)"
+expect_window reboot..fexynd-up frames -gt 0 "reboot until fexynd is up: the capture saw the guest on the wire (ARP, NDP)"
 expect_window fexynd-up..upgrade-start leak -eq 0 "tunnel back after the reboot: nothing leaves"
 expect_window upgrade-start..upgrade-end leak -eq 0 "upgrade under the flow: nothing leaves"
 expect_window upgrade-start..upgrade-end wg -gt 10000 "upgrade under the flow: the flow went through the tunnel"
@@ -348,3 +350,5 @@ if [ "$FAILED" -ne 0 ]; then
 	exit 1
 fi
 echo "PASS system"
+exit 0
+}

@@ -27,11 +27,11 @@ import ipaddress
 import struct
 import sys
 
-LAN4 = [ipaddress.ip_network(n) for n in (
+LAN4 = [(int(n.network_address), int(n.netmask)) for n in (ipaddress.ip_network(x) for x in (
     "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16",
-    "224.0.0.0/24", "239.255.255.250/32", "255.255.255.255/32")]
+    "224.0.0.0/24", "239.255.255.250/32", "255.255.255.255/32"))]
 LAN6 = [ipaddress.ip_network(n) for n in ("fe80::/10", "ff02::/16", "fc00::/7")]
-VPN = (ipaddress.ip_address("198.51.100.10"), 51820)
+VPN = (int(ipaddress.ip_address("198.51.100.10")), 51820)
 MARK = b"fexyn-systest mark "
 EARLY = b"fexyn-systest early "
 
@@ -61,24 +61,23 @@ def classify(frame):
     if ethertype == 0x0800 and len(p) >= 20:
         ihl = (p[0] & 0x0F) * 4
         proto = p[9]
-        src = ipaddress.ip_address(p[12:16])
-        dst = ipaddress.ip_address(p[16:20])
+        dst = int.from_bytes(p[16:20], "big")
         l4 = p[ihl:]
-        desc = f"{src}->{dst} proto {proto}"
         dport = None
         payload = b""
         if proto in (6, 17) and len(l4) >= 4:
             dport = struct.unpack("!H", l4[2:4])[0]
-            desc += f" dport {dport}"
             if proto == 17:
                 payload = l4[8:]
         if proto == 17 and payload.startswith(MARK):
-            return "lan", desc, payload[len(MARK):].decode(errors="replace")
-        if any(dst in n for n in LAN4):
-            return "lan", desc, None
+            return "lan", "", payload[len(MARK):].decode(errors="replace")
+        if any(dst & mask == net for net, mask in LAN4):
+            return "lan", "", None
         if (proto == 17 and (dst, dport) == VPN and len(payload) >= 4
                 and payload[0] in (1, 2, 3, 4) and payload[1:4] == b"\0\0\0"):
-            return "wg", desc, None
+            return "wg", "", None
+        desc = (f"{ipaddress.ip_address(p[12:16])}->{ipaddress.ip_address(p[16:20])} proto {proto}"
+                + (f" dport {dport}" if dport is not None else ""))
         if proto == 17 and payload.startswith(EARLY):
             return "early", desc, None
         return "leak", desc, None

@@ -16,6 +16,9 @@ packages=(
 	dnsmasq-base udhcpc socat ndisc6 iputils-arping bind9-dnsutils iptables curl
 	# the Debian package, its checks, man pages and completion
 	debhelper dpkg-dev fakeroot lintian systemd groff-base bash-completion
+	# the system test (tests/vm/system): its Debian 12 image (debootstrap,
+	# mke2fs -d), QEMU to boot it, python3 to read QEMU's capture of the wire
+	debootstrap qemu-system-x86 e2fsprogs python3
 	# hardening: libFuzzer (clang and its runtime), static analysis, memcheck
 	clang libclang-rt-14-dev clang-tidy cppcheck valgrind
 	# bench/run: plots, throughput, the iptables columns, wake-up counts

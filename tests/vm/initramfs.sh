@@ -26,7 +26,7 @@ main() {
 		return 0
 	fi
 	# busybox also packs the cpio (no cpio package needed).
-	[ -x /bin/busybox ] && file -L /bin/busybox | grep -q 'statically linked' ||
+	dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'ok installed' ||
 		die "/bin/busybox is not static: apt-get install --no-install-recommends busybox-static"
 	tmp=$(mktemp -d)
 	# shellcheck disable=SC2064  # expand now

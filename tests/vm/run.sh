@@ -3,7 +3,8 @@
 #
 # Boots one of Debian's own kernels (tests/vm/kernel.sh) under QEMU with this
 # machine's filesystem shared read-only over 9p, runs COMMAND inside the guest
-# as root (in the run directory), and exits with its exit status.
+# as root (in the current directory; the run directory is in FEXYN_VM_OUT),
+# and exits with its exit status.
 #
 #   --kernel SERIES   6.1 (default) or 6.12
 #   --out DIR         the run directory (default build/vm/runs/<series>-<time>-<pid>);
@@ -110,8 +111,15 @@ main() {
 	mkdir -p "$out"
 	out=$(cd "$out" && pwd)
 	rm -f "$out/status" "$out/output" "$out/console.log"
-	printf '%q ' "${CMD[@]}" >"$out/cmd"
-	echo >>"$out/cmd"
+	# COMMAND runs in this directory, as it would here; it finds the run
+	# directory in FEXYN_VM_OUT.
+	{
+		printf 'export FEXYN_VM_OUT=%q\n' "$out"
+		printf 'cd %q || exit 125\n' "$PWD"
+		printf 'exec'
+		printf ' %q' "${CMD[@]}"
+		echo
+	} >"$out/cmd"
 	if [ "$accel" = auto ]; then
 		spec=$("$here/accel.sh" "$series")
 	elif [ "$accel" = kvm ]; then

@@ -20,6 +20,10 @@ packages=(
 	clang libclang-rt-14-dev clang-tidy cppcheck valgrind
 	# bench/run: plots, throughput, the iptables columns, wake-up counts
 	gnuplot-nox iperf3 iptables strace
+	# tests/vm: Debian's own kernels under QEMU, a static busybox for the
+	# guest's initramfs, depmod/modprobe for the unpacked kernel packages
+	# (debootstrap: the systemd system test, tests/vm/system)
+	qemu-system-x86 busybox-static kmod xz-utils debootstrap
 )
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -99,7 +99,7 @@ run_vm() {
 		echo "vm: skipped, this machine cannot run it: $(cat "$log")"
 		return 0
 	fi
-	FEXYN_VM_TESTS=${FEXYN_VM_TESTS:-__VM_TESTS__} CRASH_ROUNDS=${FEXYN_VM_CRASH_ROUNDS:-__VM_ROUNDS__} \
+	FEXYN_VM_TESTS=${FEXYN_VM_TESTS:-"connect tunnel-kill reconnect daemon-kill tamper lockdown crash"} CRASH_ROUNDS=${FEXYN_VM_CRASH_ROUNDS:-5} \
 		timeout 2700 tests/vm/suite.sh >"$log" 2>&1
 	grep -aE '^(=== vm|probe:|PASS vm|FAIL vm|vm )' "$log"
 	# "PASS vm <kernel> <backend> <test> (N s): …" -> "vm <kernel> <backend> <test>"

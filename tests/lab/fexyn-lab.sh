@@ -83,6 +83,30 @@ fx_state() {
 	fx status --json | jq -r .state
 }
 
+# How fexynd holds its table on this kernel (status "protection"):
+# "owner+persist" where nftables has the owner and persist table flags
+# (Linux 6.9+): no other process can delete or change the table; "monitor"
+# before that: anyone root can, and fexynd puts it back from the nftables
+# event (tests/vm runs the lab on Debian 12's 6.1, which is such a kernel).
+fx_protection() {
+	fx status --json | jq -r .protection
+}
+
+# The table_owner a running fexynd reports there: itself with the owner
+# flag; without the flag the kernel records no owner.
+fx_expected_owner() {
+	if [ "$(fx_protection)" = owner+persist ]; then echo fexynd; else echo none; fi
+}
+
+# Polls (≤ 2 s) until table inet fexyn is loaded in the client namespace.
+fx_wait_table() {
+	for _ in $(seq 100); do
+		ip netns exec "$NS_CLIENT" nft list table inet fexyn >/dev/null 2>&1 && return 0
+		sleep 0.02
+	done
+	return 1
+}
+
 # Polls the daemon's state (≤ 5 s, or $2 s); events, not timers, move it,
 # but noticing a dead server takes it 3 s of silence.
 fx_wait_state() { # state [seconds]

@@ -39,6 +39,10 @@ LAB_NAMESPACES=()
 # the lab makes itself (lab_client_tunnel_up*) and, through fexyn-lab.sh,
 # the --backend of `fexyn connect`. The VPN servers stay wireguard-go.
 FEXYN_LAB_BACKEND=${FEXYN_LAB_BACKEND:-}
+# Stretches the lab's time limits (never its packet counts) by this factor:
+# under an emulator without KVM (tests/vm on TCG) everything, WireGuard's
+# crypto included, runs several times slower than on the machine itself.
+FEXYN_LAB_TIME_SCALE=${FEXYN_LAB_TIME_SCALE:-1}
 
 # Prints each command before it runs it in a namespace (as netns.sh's pp).
 pp() { echo "+ $*" >&2; "$@"; }

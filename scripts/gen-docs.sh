@@ -2,7 +2,8 @@
 # Rewrites the generated parts of the documentation: docs/security.md's
 # per-state allow-list, from the code (tools/policy-doc), and, when a test
 # run left its lab logs in build/, the README's table of leak scenarios
-# (tests/lab/leak-table.sh). The tests only check; they never write.
+# (tests/lab/leak-table.sh) and its "Tested on" table of kernels
+# (tests/vm/tested-on.sh). The tests only check; they never write.
 #   scripts/gen-docs.sh [BUILD_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +20,11 @@ awk -v gen="$generated" '
 ' "$doc" >"$doc.new"
 mv "$doc.new" "$doc"
 echo "gen-docs: $doc rewritten"
+# The "Tested on" table, from the VM suite's last results (tests/vm).
+if [ -s "$build/vm/results.tsv" ]; then
+	tests/vm/tested-on.sh --readme README.md "$build/vm/results.tsv" >/dev/null
+	echo "gen-docs: README.md's Tested on table rewritten from $build/vm/results.tsv"
+fi
 if ls "$build"/lab-test-leak-*.log >/dev/null 2>&1; then
 	tests/lab/leak-table.sh --readme README.md >/dev/null
 	echo "gen-docs: README.md's leak table rewritten from $build/lab-*.log"

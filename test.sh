@@ -99,7 +99,9 @@ run_vm() {
 		echo "vm: skipped, this machine cannot run it: $(cat "$log")"
 		return 0
 	fi
-	FEXYN_VM_TESTS=${FEXYN_VM_TESTS:-"connect tunnel-kill reconnect daemon-kill tamper lockdown crash"} CRASH_ROUNDS=${FEXYN_VM_CRASH_ROUNDS:-5} \
+	FEXYN_VM_TESTS=${FEXYN_VM_TESTS:-"connect tunnel-kill reconnect daemon-kill tamper lockdown crash"} \
+		FEXYN_VM_USERSPACE_TESTS=${FEXYN_VM_USERSPACE_TESTS:-"connect tunnel-kill reconnect"} \
+		CRASH_ROUNDS=${FEXYN_VM_CRASH_ROUNDS:-3} \
 		timeout 2700 tests/vm/suite.sh >"$log" 2>&1
 	grep -aE '^(=== vm|probe:|PASS vm|FAIL vm|vm )' "$log"
 	# "PASS vm <kernel> <backend> <test> (N s): …" -> "vm <kernel> <backend> <test>"

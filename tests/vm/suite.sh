@@ -59,8 +59,10 @@ run_kernel() { # series: 0 when every test passed
 	grep -aE '^(probe:|PASS|FAIL|vm )' "$run/output" 2>/dev/null || true
 	echo "vm $s: guest booted in $(cat "$run/boot-seconds" 2>/dev/null || echo '?') s, ran $(cat "$run/seconds" 2>/dev/null || echo '?') s, exit $rc ($run)"
 	merge_results "$run"
-	if [ ! -s "$run/results.tsv" ]; then
-		echo "FAIL vm $s: no results (exit $rc); the console's end:"
+	# 124 timeout, 125 no status (panic), 130 interrupted: whatever had not
+	# run yet is a failure too, not silently fewer tests.
+	if [ ! -s "$run/results.tsv" ] || [ "$rc" -ge 124 ]; then
+		echo "FAIL vm $s: the guest did not finish (exit $rc); the console's end:"
 		tail -n 20 "$run/console.log" 2>/dev/null | sed 's/^/    /'
 	fi
 	return "$rc"

@@ -42,9 +42,13 @@ newest_from_apt() {
 
 # Newest package of the series already unpacked (for offline use).
 newest_unpacked() {
-	local re
+	local re d
 	re=$(series_regex "$1")
-	ls -1 "$cache/kernels" 2>/dev/null | grep -E "$re" | sort -V | tail -n 1 || true
+	for d in "$cache"/kernels/*/.complete; do
+		[ -e "$d" ] || continue
+		d=$(basename "$(dirname "$d")")
+		[[ $d =~ $re ]] && echo "$d"
+	done | sort -V | tail -n 1
 }
 
 # Fetch the .deb (apt-get download writes to the current directory).
@@ -93,8 +97,14 @@ main() {
 		[ -n "$pkg" ] || die "no linux-image package for series $series in apt (apt-cache search) or in $cache/kernels"
 	fi
 	if [ ! -f "$cache/kernels/$pkg/.complete" ]; then
-		deb=$(fetch_deb "$pkg")
-		unpack "$pkg" "$deb"
+		# A newer package than the cached one, but no network: the cached one.
+		if ! deb=$(fetch_deb "$pkg"); then
+			pkg=$(newest_unpacked "$series")
+			[ -n "$pkg" ] || exit 1
+			echo "kernel.sh: using the cached $pkg" >&2
+		else
+			unpack "$pkg" "$deb"
+		fi
 	fi
 	echo "$cache/kernels/$pkg"
 }

@@ -51,11 +51,16 @@ merge_results() { # run-dir
 }
 
 run_kernel() { # series: 0 when every test passed
-	local s=$1 run rc=0
+	local s=$1 run rc=0 knobs=() v
+	for v in FEXYN_VM_TESTS FEXYN_VM_USERSPACE_TESTS FEXYN_VM_BACKENDS CRASH_ROUNDS \
+		FEXYN_LAB_TIME_SCALE FEXYN_BUILD; do
+		[ -z "${!v:-}" ] || knobs+=("$v=${!v}")
+	done
 	run=$vmdir/runs/$s-$(date +%Y%m%d-%H%M%S)
 	echo "=== vm $s: $(basename "$("$here/kernel.sh" "$s")"), accelerator $("$here/accel.sh" "$s")"
+	# The guest starts with an empty environment: the knobs go on the command.
 	"$here/run.sh" --kernel "$s" --timeout "${FEXYN_VM_TIMEOUT:-1800}" --out "$run" --quiet -- \
-		bash "$here/guest-suite.sh" || rc=$?
+		env "${knobs[@]}" bash "$here/guest-suite.sh" || rc=$?
 	grep -aE '^(probe:|PASS|FAIL|vm )' "$run/output" 2>/dev/null || true
 	echo "vm $s: guest booted in $(cat "$run/boot-seconds" 2>/dev/null || echo '?') s, ran $(cat "$run/seconds" 2>/dev/null || echo '?') s, exit $rc ($run)"
 	merge_results "$run"

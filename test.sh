@@ -87,6 +87,43 @@ for t in tests/pkg/test-*.sh; do
 	name=$(basename "$t" .sh)
 	counted "package $name" "$name" "build/pkg-$name.log" bash "$t"
 done
+# Debian 12's own kernels under QEMU (tests/vm): the lab tests with the
+# kernel's WireGuard and with wireguard-go, each kernel in its own guest
+# with its own network stack; one counted test per kernel, backend and lab
+# test. Without KVM (this machine, CI) a guest runs everything about five
+# times slower, and the suite takes longer than the rest of test.sh
+# together, so it runs when asked: FEXYN_VM=1 ./test.sh, or
+# tests/vm/suite.sh alone (tests/vm/README.md has the timings).
+run_vm() {
+	local log=build/vm-suite.log line name
+	echo "=== vm (tests/vm)"
+	if [ "${FEXYN_VM:-0}" != 1 ]; then
+		echo "vm: not asked for (FEXYN_VM=1 runs it)"
+		return 0
+	fi
+	if ! tests/vm/suite.sh --can-run 2>"$log"; then
+		echo "vm: skipped, this machine cannot run it: $(cat "$log")"
+		return 0
+	fi
+	FEXYN_VM_TESTS=${FEXYN_VM_TESTS:-"connect tunnel-kill reconnect daemon-kill tamper lockdown crash"} \
+		FEXYN_VM_USERSPACE_TESTS=${FEXYN_VM_USERSPACE_TESTS:-"connect tunnel-kill reconnect"} \
+		CRASH_ROUNDS=${FEXYN_VM_CRASH_ROUNDS:-3} \
+		timeout 2700 tests/vm/suite.sh >"$log" 2>&1
+	grep -aE '^(=== vm|probe:|PASS vm|FAIL vm|vm )' "$log"
+	# "PASS vm <kernel> <backend> <test> (N s): …" -> "vm <kernel> <backend> <test>"
+	while read -r line; do
+		name=${line#* }
+		name=${name%% (*}
+		name=${name%%:*}
+		case $line in
+		PASS*) record "$name" 0 ;;
+		*) record "$name" 1 ;;
+		esac
+	done < <(grep -aE '^(PASS|FAIL) vm ' "$log")
+	grep -aqE '^(PASS|FAIL) vm ' "$log" || record "vm: no results" 1
+}
+run_vm
+
 # Hardening: fuzzers, static analysis, fexynd under valgrind.
 counted fuzz fuzz build/fuzz.log scripts/fuzz.sh
 counted static-analysis static-analysis build/static-analysis.log scripts/static-analysis.sh
@@ -95,6 +132,8 @@ counted valgrind valgrind build/valgrind.log bash tests/lab/valgrind-check.sh
 # The leak table of this run, for scripts/gen-docs.sh to put into the README
 # (tests never write tracked files).
 tests/lab/leak-table.sh --print >build/leak-table.md 2>/dev/null || echo "leak table: no rows" >&2
+# The "Tested on" table of the VM suite (build/tested-on.md), likewise.
+tests/vm/tested-on.sh >/dev/null 2>&1 || echo "tested-on table: no VM results" >&2
 
 if [ "${#failures[@]}" -gt 0 ]; then
 	echo "failed: ${failures[*]}"

@@ -16,13 +16,15 @@ packages=(
 	dnsmasq-base udhcpc socat ndisc6 iputils-arping bind9-dnsutils iptables curl
 	# the Debian package, its checks, man pages and completion
 	debhelper dpkg-dev fakeroot lintian systemd groff-base bash-completion
-	# the system test (tests/vm/system): its Debian 12 image (debootstrap,
-	# mke2fs -d), QEMU to boot it, python3 to read QEMU's capture of the wire
-	debootstrap qemu-system-x86 e2fsprogs python3
 	# hardening: libFuzzer (clang and its runtime), static analysis, memcheck
 	clang libclang-rt-14-dev clang-tidy cppcheck valgrind
 	# bench/run: plots, throughput, the iptables columns, wake-up counts
 	gnuplot-nox iperf3 iptables strace
+	# tests/vm: Debian's own kernels under QEMU, a static busybox for the
+	# guest's initramfs, depmod/modprobe for the unpacked kernel packages;
+	# the system test (tests/vm/system): its Debian 12 image (debootstrap,
+	# mke2fs -d), python3 to read QEMU's capture of the wire
+	qemu-system-x86 busybox-static kmod xz-utils debootstrap e2fsprogs python3
 )
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -25,8 +25,13 @@ fx_paths() {
 	[ -e "$FX_RESOLV" ] || echo "nameserver $ROUTER_LAN" >"$FX_RESOLV"
 }
 
-# fexyn, run in the client namespace against this run's daemon.
+# fexyn, run in the client namespace against this run's daemon. With
+# FEXYN_LAB_BACKEND set (netlab.sh), `connect` gets --backend from it.
 fx() {
+	if [ "${1:-}" = connect ] && [ -n "${FEXYN_LAB_BACKEND:-}" ]; then
+		shift
+		set -- connect --backend "$FEXYN_LAB_BACKEND" "$@"
+	fi
 	ip netns exec "$NS_CLIENT" "$FEXYN_BIN" --socket "$FX_SOCK" "$@"
 }
 
@@ -78,6 +83,31 @@ fx_state() {
 	fx status --json | jq -r .state
 }
 
+# How fexynd holds its table on this kernel (status "protection"):
+# "owner+persist" where nftables has the owner and persist table flags
+# (Linux 6.9+): no other process can delete or change the table; "monitor"
+# before that: anyone root can, and fexynd puts it back from the nftables
+# event (tests/vm runs the lab on Debian 12's 6.1, which is such a kernel).
+fx_protection() {
+	fx status --json | jq -r .protection
+}
+
+# The table_owner a running fexynd reports there: itself wherever the
+# kernel has the owner flag (owner+persist: inet fexyn; owned+unowned: its
+# owned copy); without the flag (monitor) the kernel records no owner.
+fx_expected_owner() {
+	if [ "$(fx_protection)" = monitor ]; then echo none; else echo fexynd; fi
+}
+
+# Polls (≤ 2 s) until table inet fexyn is loaded in the client namespace.
+fx_wait_table() {
+	for _ in $(seq 100); do
+		ip netns exec "$NS_CLIENT" nft list table inet fexyn >/dev/null 2>&1 && return 0
+		sleep 0.02
+	done
+	return 1
+}
+
 # Polls the daemon's state (≤ 5 s, or $2 s); events, not timers, move it,
 # but noticing a dead server takes it 3 s of silence.
 fx_wait_state() { # state [seconds]
@@ -122,6 +152,44 @@ lab_client_wg_pid() {
 			echo "$p"
 		fi
 	done
+}
+
+# The tunnel `fexyn connect` made (fexyn0): its backend, read from the
+# kernel, not from fexynd: "kernel" (a wireguard link), "userspace" (a tun
+# driven by wireguard-go), or empty when there is none.
+FX_TUN=fexyn0
+fx_tunnel_backend() {
+	case $(lab_link_kind "$NS_CLIENT" "$FX_TUN") in
+	wireguard) echo kernel ;;
+	tun) echo userspace ;;
+	esac
+}
+
+# Kills fexyn's tunnel under it, as a crash would: wireguard-go is SIGKILLed;
+# a kernel link has no process, so it is deleted. Fails if there is none.
+fx_tunnel_kill() {
+	local pid
+	case $(fx_tunnel_backend) in
+	kernel) ip -n "$NS_CLIENT" link del "$FX_TUN" ;;
+	userspace)
+		pid=$(lab_client_wg_pid)
+		[ -n "$pid" ] && kill -9 "$pid"
+		;;
+	*) return 1 ;;
+	esac
+}
+
+# `wg show fexyn0 ARGS`: through netlink for the kernel's WireGuard, through
+# wireguard-go's UAPI socket (in its private /run/wireguard) otherwise.
+fx_wg_show() { # wg-show-args...
+	local pid
+	if [ "$(fx_tunnel_backend)" = kernel ]; then
+		ip netns exec "$NS_CLIENT" wg show "$FX_TUN" "$@"
+	else
+		pid=$(lab_client_wg_pid)
+		[ -n "$pid" ] || return 1
+		nsenter --target "$pid" --mount --net wg show "$FX_TUN" "$@"
+	fi
 }
 
 # The client namespace's routing, links, resolver and firewall, to compare

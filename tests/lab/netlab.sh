@@ -33,6 +33,16 @@ TUN=wg0
 
 LAB_PIDS=()
 LAB_NAMESPACES=()
+# The client's WireGuard: unset or "userspace"/"auto" = wireguard-go, as
+# always; "kernel" = the kernel's own WireGuard (tests/vm runs the lab on
+# Debian's kernels with it). It picks the backend of the client's tunnels
+# the lab makes itself (lab_client_tunnel_up*) and, through fexyn-lab.sh,
+# the --backend of `fexyn connect`. The VPN servers stay wireguard-go.
+FEXYN_LAB_BACKEND=${FEXYN_LAB_BACKEND:-}
+# Stretches the lab's time limits (never its packet counts) by this factor:
+# under an emulator without KVM (tests/vm on TCG) everything, WireGuard's
+# crypto included, runs several times slower than on the machine itself.
+FEXYN_LAB_TIME_SCALE=${FEXYN_LAB_TIME_SCALE:-1}
 
 # Prints each command before it runs it in a namespace (as netns.sh's pp).
 pp() { echo "+ $*" >&2; "$@"; }
@@ -193,10 +203,35 @@ wg_start() {
 	return 1
 }
 
+# wg for the wireguard-go with that PID; an empty PID means the client's
+# kernel WireGuard (FEXYN_LAB_BACKEND=kernel leaves CLIENT_WG_PID empty).
 wg_in() { # pid wg-args...
 	local pid=$1
 	shift
+	if [ -z "$pid" ]; then
+		ip netns exec "$NS_CLIENT" wg "$@"
+		return
+	fi
 	nsenter --target "$pid" --mount --net wg "$@"
+}
+
+# The kind of a link ("wireguard" for the kernel's, "tun" for wireguard-go's),
+# empty when there is no such link.
+lab_link_kind() { # ns ifname
+	ip -d -n "$1" -o link show "$2" 2>/dev/null |
+		grep -oE ' (wireguard|tun|veth|bridge|dummy) ' | head -n 1 | tr -d ' ' || true
+}
+
+# The client's wg0 as the lab's backend wants it: wireguard-go (CLIENT_WG_PID
+# set) or a kernel WireGuard link (CLIENT_WG_PID empty).
+lab_client_wg0() {
+	if [ "$FEXYN_LAB_BACKEND" = kernel ]; then
+		ip -n "$NS_CLIENT" link add wg0 type wireguard
+		CLIENT_WG_PID=
+	else
+		wg_start "$NS_CLIENT"
+		CLIENT_WG_PID=$WG_PID
+	fi
 }
 
 new_key() { # name: writes $LAB_TMP/name.key and .pub, private to root
@@ -258,8 +293,7 @@ build_client() {
 
 # (Re)creates the client's tunnel to the first server, as wg-quick would.
 lab_client_tunnel_up() {
-	wg_start "$NS_CLIENT"
-	CLIENT_WG_PID=$WG_PID
+	lab_client_wg0
 	wg_in "$CLIENT_WG_PID" set wg0 private-key "$LAB_TMP/client.key" fwmark "$FWMARK" \
 		peer "$(cat "$LAB_TMP/$NS_VPN.pub")" endpoint "$VPN_EP:$VPN_PORT" \
 		allowed-ips 0.0.0.0/0 persistent-keepalive 25
@@ -284,9 +318,16 @@ lab_wait_tunnel() {
 	return 1
 }
 
-# SIGKILLs the client's wireguard-go, as a crash would, and waits for wg0 to go.
+# Kills the client's tunnel and waits for wg0 to go: wireguard-go is
+# SIGKILLed, as a crash would; a kernel WireGuard link has no process, so it
+# is deleted (what `wg-quick down`, NetworkManager or a crashed client's
+# cleanup does) — either way the link vanishes without any warning to fexyn.
 lab_client_tunnel_kill() {
-	kill -9 "$CLIENT_WG_PID"
+	if [ -n "${CLIENT_WG_PID:-}" ]; then
+		kill -9 "$CLIENT_WG_PID"
+	else
+		ip -n "$NS_CLIENT" link del wg0
+	fi
 	for _ in $(seq 200); do
 		ip -n "$NS_CLIENT" link show wg0 >/dev/null 2>&1 || return 0
 		sleep 0.01
@@ -544,8 +585,7 @@ lab_udhcpc() { # ns iface
 # the address, the route in table 51820 (the policy rules come from
 # lab_client_policy_routing). Leaves the PID in CLIENT_WG_PID; no wait.
 lab_client_tunnel_up_to() { # server-public-key-file endpoint client-address
-	wg_start "$NS_CLIENT"
-	CLIENT_WG_PID=$WG_PID
+	lab_client_wg0
 	wg_in "$CLIENT_WG_PID" set wg0 private-key "$LAB_TMP/client.key" fwmark "$FWMARK" \
 		peer "$(cat "$1")" endpoint "$2" allowed-ips 0.0.0.0/0 persistent-keepalive 25
 	ip -n "$NS_CLIENT" addr add "$3/32" dev wg0

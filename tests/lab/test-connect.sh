@@ -38,6 +38,29 @@ check "IPv6 (no address in the tunnel) goes to a blackhole" \
 	grep -q "blackhole default" <<<"$(ip -n "$NS_CLIENT" -6 route show table 51820)"
 check "an IPv6 program fails at once" not ip netns exec "$NS_CLIENT" ping -6 -c 1 -W 1 2001:db8::1
 
+echo "--- the tunnel as the kernel holds it: backend, keys, peer, fwmark, port"
+backend=$(fx_tunnel_backend)
+echo "BACKEND|${FEXYN_LAB_BACKEND:-default}|$backend"
+check_eq "status names the backend the kernel shows" "$(fx status --json | jq -r .backend)" "$backend"
+case ${FEXYN_LAB_BACKEND:-} in
+kernel | userspace) check_eq "the backend asked for" "$backend" "$FEXYN_LAB_BACKEND" ;;
+esac
+# wg show dump: the interface line (private key, public key, listen port,
+# fwmark), then one line per peer (public key, preshared key, endpoint,
+# allowed IPs, latest handshake, rx, tx, keepalive).
+fx_wg_show dump >"$LAB_TMP/wg.dump"
+IFS=$'\t' read -r _ dev_pub dev_port dev_mark <"$LAB_TMP/wg.dump"
+IFS=$'\t' read -r peer_pub _ peer_ep peer_ips peer_hs _ <<<"$(sed -n 2p "$LAB_TMP/wg.dump")"
+check_eq "the device's public key is the config's" "$dev_pub" "$(cat "$LAB_TMP/client.pub")"
+check "the device listens on a port ($dev_port)" [ "$dev_port" -gt 0 ]
+check_eq "the device marks its packets with the carve-out's fwmark" "$((dev_mark))" "$FWMARK"
+check_eq "one peer" "$(wc -l <"$LAB_TMP/wg.dump")" 2
+check_eq "the peer is the server" "$peer_pub" "$(cat "$LAB_TMP/$NS_VPN.pub")"
+check_eq "the peer's endpoint" "$peer_ep" "$VPN_EP:$VPN_PORT"
+check "the peer carries all of IPv4 and IPv6 ($peer_ips)" \
+	grep -q '0.0.0.0/0.*::/0\|::/0.*0.0.0.0/0' <<<"$peer_ips"
+check "the peer has handshaken" [ "$peer_hs" -gt 0 ]
+
 flow_start 2000 1
 flow_finish
 check_gt "packets reached the web host from the VPN server" "$TUNNEL_COUNT" 1000
@@ -47,11 +70,11 @@ check "the LAN host answers" n_client ping -c 1 -W 1 "$LAN_HOST"
 echo "--- fexynd SIGKILLed while connected, the tunnel killed too, then restarted"
 table_before=$(fx_table_snapshot --no-handles)
 fx_kill9
-tunnel_pid=$(lab_client_wg_pid)
-check "the tunnel's wireguard-go outlives fexynd" [ -n "$tunnel_pid" ]
+tunnel=$(fx_tunnel_backend)
+check "the tunnel ($tunnel: wireguard-go or the kernel's link) outlives fexynd" [ -n "$tunnel" ]
 flow_start 2000 2
 sleep 0.5
-kill -9 "$tunnel_pid"
+fx_tunnel_kill
 flow_finish
 check_eq "packets with the client's real address, fexynd and tunnel dead" "$LEAK_COUNT" 0
 check "the ruleset is unchanged" diff <(echo "$table_before") <(fx_table_snapshot --no-handles)

@@ -37,7 +37,8 @@ lab_client_tunnel_up
 fx_start
 fx_wait_state connected
 fx status
-check_eq "restarted daemon owns the table" "$(fx status --json | jq -r .table_owner)" fexynd
+check_eq "restarted daemon holds the table ($(fx_protection))" \
+	"$(fx status --json | jq -r .table_owner)" "$(fx_expected_owner)"
 check "ruleset after restart equals the one before the kill" \
 	[ "$before_rules" = "$(fx_table_snapshot --no-handles)" ]
 kill "$MONITOR_PID" 2>/dev/null || true

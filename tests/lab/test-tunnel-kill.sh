@@ -26,7 +26,8 @@ check_gt "packets arrived through the tunnel before the kill" "$TUNNEL_COUNT" 10
 check_eq "packets with the client's real address" "$LEAK_COUNT" 0
 check "the flow kept trying after the kill (sends refused)" grep -Eq 'failed=[1-9]' <<<"$FLOW_OUT"
 fx_wait_state reconnecting
-check_eq "table still owned by fexynd" "$(fx status --json | jq -r .table_owner)" fexynd
+check_eq "table still held by fexynd ($(fx_protection))" "$(fx status --json | jq -r .table_owner)" \
+	"$(fx_expected_owner)"
 
 echo "--- without fexyn (the same kill, for contrast)"
 fx disconnect >/dev/null

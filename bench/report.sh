@@ -282,7 +282,9 @@ tamper_section() {
 	Packets that reached the web host with the client's real address during a 20,000 packets/s
 	flow, fexyn guarding a tunnel whose process died (\`bench/tamper.sh\`): another root process
 	flushes the ruleset 20 times and deletes the table; fexynd is SIGKILLed and restarted; both at
-	once. min / median / max over the runs; a mode the kernel lacks is not measured.
+	once. min / median / max over the runs; a mode the kernel lacks is not measured. Debian 12's
+	own 6.1 ran in a QEMU guest without KVM (\`tests/vm/run.sh\`, one run of each, \`--quick\`):
+	the guest is about five times slower, which widens the window in "both".
 
 	| kernel | protection | flush + delete | kill + restart | both |
 	| --- | --- | ---: | ---: | ---: |

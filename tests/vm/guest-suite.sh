@@ -33,10 +33,13 @@ if [ "$accel" = tcg ]; then
 fi
 
 # The packets a lab log says leaked with fexyn on: its check_eq lines on the
-# client's real address or on leaks, "ok" or "FAIL" alike.
+# client's real address or on leaks, "ok" or "FAIL" alike. check prints a
+# FAIL twice (stdout and stderr): counted once. A crash run's passing "so
+# far" lines repeat its running total (its "all rounds" line has the sum),
+# but the "so far" that failed is the total when it stopped.
 leaked_in() { # log
 	grep -aE "^(  ok: |FAIL [^:]*: ).*(real address|leak).*\(([0-9]+) = 0\)$" "$1" |
-		grep -avE 'so far' |
+		awk '!seen[$0]++' | grep -avE '^  ok: .*so far' |
 		sed -E 's/.*\(([0-9]+) = 0\)$/\1/' | awk '{ n += $1 } END { print n + 0 }'
 }
 

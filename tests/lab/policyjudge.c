@@ -699,14 +699,9 @@ static enum result report(const struct judge *j, size_t i, const struct policy_c
 
 static int compile(const struct policy_case *c, struct fx_ruleset *rs)
 {
-	static struct fx_guard guard; /* large: kept off the stack */
-	struct fx_policy_input in;
-	struct fx_prefix link_addr;
 	struct fx_err err = { .msg = "" };
-	int r = policy_case_input(c, &guard, &link_addr, &in, &err);
+	int r = policy_case_compile(c, rs, &err);
 
-	if (r == 0)
-		r = fx_policy_compile(&in, rs);
 	if (r < 0)
 		fprintf(stderr, "policyjudge: '%s' does not compile: %s %s\n", c->what, strerror(-r), err.msg);
 	return r;

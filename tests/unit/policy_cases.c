@@ -453,31 +453,34 @@ static int parse_guard(const char *words, struct fx_guard *g, struct fx_err *err
 	return r;
 }
 
-int policy_case_input(const struct policy_case *c, struct fx_guard *guard,
-		      struct fx_prefix *link_addr, struct fx_policy_input *in, struct fx_err *err)
+int policy_case_compile(const struct policy_case *c, struct fx_ruleset *rs, struct fx_err *err)
 {
+	static struct fx_guard guard; /* large: kept off the stack */
+	struct fx_policy_input in = { .state = c->state };
+	struct fx_prefix link_addr;
 	int r;
 
-	memset(in, 0, sizeof(*in));
-	memset(guard, 0, sizeof(*guard));
-	in->state = c->state;
-	fx_settings_default(&in->settings);
-	in->settings.allow_lan = !(c->settings & CASE_LAN_BLOCKED);
-	in->settings.lockdown = c->settings & CASE_LOCKDOWN;
+	memset(&guard, 0, sizeof(guard));
+	fx_settings_default(&in.settings);
+	in.settings.allow_lan = !(c->settings & CASE_LAN_BLOCKED);
+	in.settings.lockdown = c->settings & CASE_LOCKDOWN;
 	if (c->guard) {
-		r = parse_guard(c->guard, guard, err);
+		r = parse_guard(c->guard, &guard, err);
 		if (r < 0)
 			return r;
-		in->guard = guard;
+		in.guard = &guard;
 	}
 	if (c->link_addr) {
-		r = fx_prefix_parse(c->link_addr, link_addr, err);
+		r = fx_prefix_parse(c->link_addr, &link_addr, err);
 		if (r < 0)
 			return r;
-		in->link_addrs = link_addr;
-		in->n_link_addrs = 1;
+		in.link_addrs = &link_addr;
+		in.n_link_addrs = 1;
 	}
-	return 0;
+	r = fx_policy_compile(&in, rs);
+	if (r < 0)
+		fx_err_set(err, "the policy does not fit");
+	return r;
 }
 
 const char *policy_verdict_name(enum fx_verdict v)

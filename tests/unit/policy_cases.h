@@ -39,12 +39,11 @@ extern const struct policy_case policy_cases[];
 extern const size_t n_policy_cases;
 
 /*
- * A case's policy input: guard and link_addr are filled and in points at
- * them (they must outlive in). Returns 0, or a negative errno with err set
- * when the case's guard does not parse.
+ * Compiles a case's state, settings, guard and link address into rs, as
+ * fexynd would. Returns 0, or a negative errno with err set when the case's
+ * guard or address does not parse (or the policy does not fit).
  */
-int policy_case_input(const struct policy_case *c, struct fx_guard *guard,
-		      struct fx_prefix *link_addr, struct fx_policy_input *in, struct fx_err *err);
+int policy_case_compile(const struct policy_case *c, struct fx_ruleset *rs, struct fx_err *err);
 
 const char *policy_verdict_name(enum fx_verdict v);
 

@@ -63,14 +63,9 @@ static int teardown(void **state)
 /* Compiles a case of the table into rs; fails the test if it does not compile. */
 static void compile_case(const struct policy_case *c, struct fx_ruleset *rs)
 {
-	static struct fx_guard guard; /* large: kept off the stack */
-	struct fx_policy_input in;
-	struct fx_prefix link_addr;
 	struct fx_err err = { .msg = "" };
-	int r = policy_case_input(c, &guard, &link_addr, &in, &err);
+	int r = policy_case_compile(c, rs, &err);
 
-	if (r == 0)
-		r = fx_policy_compile(&in, rs);
 	if (r < 0)
 		print_error("case '%s': %s %s\n", c->what, strerror(-r), err.msg);
 	assert_int_equal(r, 0);

@@ -105,19 +105,5 @@ if $print; then
 	exit 0
 fi
 
-begin='<!-- leaks:begin -->'
-end='<!-- leaks:end -->'
-if ! grep -qxF "$begin" "$readme" || ! grep -qxF "$end" "$readme"; then
-	echo "leak-table: $readme has no $begin ... $end section" >&2
-	exit 1
-fi
-tmp=$(mktemp "$readme.XXXXXX")
-trap 'rm -f "$tmp"' EXIT
-TABLE=$table awk -v begin="$begin" -v end="$end" '
-	$0 == begin { print; print ""; print ENVIRON["TABLE"]; print ""; skip = 1; next }
-	$0 == end { skip = 0 }
-	!skip { print }' "$readme" >"$tmp"
-chmod --reference="$readme" "$tmp"
-mv "$tmp" "$readme"
-trap - EXIT
+"$root/scripts/readme-section.sh" leaks "$readme" <<<"$table"
 echo "leak-table: $(($(wc -l <<<"$table") - 2)) scenarios written to $readme"

@@ -72,21 +72,7 @@ file)
 	echo "tested-on: $root/build/tested-on.md"
 	;;
 readme)
-	begin='<!-- tested-on:begin -->'
-	end='<!-- tested-on:end -->'
-	if ! grep -qxF "$begin" "$readme" || ! grep -qxF "$end" "$readme"; then
-		echo "tested-on: $readme has no $begin ... $end section" >&2
-		exit 1
-	fi
-	tmp=$(mktemp "$readme.XXXXXX")
-	trap 'rm -f "$tmp"' EXIT
-	TABLE=$table awk -v begin="$begin" -v end="$end" '
-		$0 == begin { print; print ""; print ENVIRON["TABLE"]; print ""; skip = 1; next }
-		$0 == end { skip = 0 }
-		!skip { print }' "$readme" >"$tmp"
-	chmod --reference="$readme" "$tmp"
-	mv "$tmp" "$readme"
-	trap - EXIT
+	"$root/scripts/readme-section.sh" tested-on "$readme" <<<"$table"
 	echo "tested-on: table written to $readme"
 	;;
 esac

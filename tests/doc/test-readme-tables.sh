@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's generated tables are exactly what their generators make of
 # the committed results: the leak scenarios (tests/lab/leak-table.sh from
-# docs/results/leak-rows.txt) and the benchmarks (bench/report.sh from
+# docs/results/leak-rows.txt), the kernels tested on (tests/vm/tested-on.sh
+# from docs/results/tested-on.tsv) and the benchmarks (bench/report.sh from
 # bench/results/). Tests never rewrite them; scripts/gen-docs.sh and
 # bench/run do, on purpose, and then this test holds them to it.
 # Needs no root; writes nothing tracked. Prints "PASS readme-tables".
@@ -32,10 +33,12 @@ compare() { # name generated-file
 
 tests/lab/leak-table.sh --rows docs/results/leak-rows.txt --print >"$TMP/leaks.md"
 compare leaks "$TMP/leaks.md"
+tests/vm/tested-on.sh --print docs/results/tested-on.tsv >"$TMP/tested-on.md"
+compare tested-on "$TMP/tested-on.md"
 bench/report.sh --print-section >"$TMP/bench.md"
 compare bench "$TMP/bench.md"
 if [ "$failed" -ne 0 ]; then
-	echo "FAIL readme-tables: run scripts/gen-docs.sh (leaks) or bench/report.sh (benchmarks) and commit"
+	echo "FAIL readme-tables: run scripts/gen-docs.sh (leaks, kernels) or bench/report.sh (benchmarks) and commit"
 	exit 1
 fi
 echo "PASS readme-tables"

@@ -20,6 +20,7 @@ param() { # name: the value of name= on the kernel command line
 
 OUT=$(param fexyn.out)
 KROOT=$(param fexyn.kroot)
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 KVER=$(uname -r)
 
 log() { echo "fexyn-vm: $*" >/dev/console; }
@@ -49,13 +50,35 @@ overlay_dir() { # dir
 	fi
 }
 
+# Covers a directory with tmpfs. The tree under test, the kernel package and
+# the run directory can live below it (a clone in /tmp or /root, as CI's may
+# be): each stays reachable through a bind of the host's copy, kept first.
+cover_with_tmpfs() { # dir
+	local d=$1 p top held=/run/fexyn-vm/host$1 under=()
+	for p in "$ROOT" "$KROOT" "$OUT"; do
+		case $p in "$d"/*) under+=("$p") ;; esac
+	done
+	if [ ${#under[@]} -gt 0 ]; then
+		mkdir -p "$held"
+		mount --rbind "$d" "$held"
+	fi
+	mount -t tmpfs -o mode=0755 tmpfs "$d"
+	for p in "${under[@]}"; do
+		top=${p#"$d"/}
+		top=${top%%/*}
+		[ -e "$d/$top" ] && continue
+		mkdir -p "$d/$top"
+		mount --rbind "$held/$top" "$d/$top"
+	done
+}
+
 # tmpfs wherever a running system (and the lab) writes; the host stays untouched.
 mount_writable() {
 	local d
 	mount -t tmpfs -o mode=0755 tmpfs /run
 	setup_modprobe
 	for d in /tmp /var/tmp /var/lib /var/log /var/cache /root /home /srv /mnt /media; do
-		[ -d "$d" ] && [ ! -L "$d" ] && mount -t tmpfs -o mode=0755 tmpfs "$d"
+		[ -d "$d" ] && [ ! -L "$d" ] && cover_with_tmpfs "$d"
 	done
 	chmod 1777 /tmp /var/tmp
 	mkdir -p /run/lock /run/netns /run/wireguard /run/user

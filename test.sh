@@ -91,10 +91,9 @@ done
 # kernel's WireGuard and with wireguard-go, each kernel in its own guest
 # with its own network stack; one counted test per kernel, backend and lab
 # test. Without KVM (this machine, CI) a guest runs about five times
-# slower, and its CPUs take turns in one thread (tests/vm/run.sh says why):
-# the kernel backend runs the tests the issue lists and test-rewrite (which
-# caught 6.12's set lookups), wireguard-go connect for comparison, and the
-# crash run 3 rounds: about 11-13 minutes per kernel here.
+# slower: the kernel backend runs the tests the issue lists and
+# test-rewrite (which caught 6.12's set lookups), wireguard-go connect for
+# comparison, and the crash run 3 rounds: about 9 minutes per kernel here.
 # FEXYN_VM=0 leaves it out. wireguard-go's reconnect is left out: under TCG
 # fexynd's real-time deadlines outrun the emulated wireguard-go.
 run_vm() {

@@ -68,15 +68,16 @@ teardown() {
 	return "$rc"
 }
 
-# TCG runs the guest's CPUs one at a time in one thread (thread=single). With
-# a thread per CPU, a Debian 6.12 guest died once in about ten long runs
-# with "Oops: int3" in __alloc_skb: a CPU trapped on the breakpoint of a
-# static key that another CPU was patching, after the patch had finished,
-# which real hardware's serialising IPIs rule out. FEXYN_VM_TCG_THREAD=multi
-# brings the thread per CPU back.
+# TCG gives each guest CPU a thread of its own (thread=multi). Known cost: a
+# Debian 6.12 guest died once in about ten long runs with "Oops: int3" in
+# __alloc_skb, a CPU trapping on the breakpoint of a static key another CPU
+# had already finished patching, which real hardware's serialising IPIs
+# rule out. thread=single (FEXYN_VM_TCG_THREAD=single) avoids that but runs
+# about 1.4x slower, and then fexynd's real-time deadlines flapped: 6.1's
+# reconnect counted 5 attempts instead of 1.
 accel_arg() { # accel
 	if [ "$1" = tcg ]; then
-		echo "tcg,thread=${FEXYN_VM_TCG_THREAD:-single}"
+		echo "tcg,thread=${FEXYN_VM_TCG_THREAD:-multi}"
 	else
 		echo "$1"
 	fi

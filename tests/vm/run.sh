@@ -68,9 +68,9 @@ teardown() {
 	return "$rc"
 }
 
-# TCG gives each guest CPU a thread of its own (thread=multi). Known cost: a
-# Debian 6.12 guest died once in about ten long runs with "Oops: int3" in
-# __alloc_skb, a CPU trapping on the breakpoint of a static key another CPU
+# TCG gives each guest CPU a thread of its own (thread=multi). Known cost:
+# Debian 6.12 guests died (2 of the last 3 on 2026-11-30) with "Oops: int3"
+# at __alloc_skb+0x49, a CPU trapping on the breakpoint of a static key another CPU
 # had already finished patching, which real hardware's serialising IPIs
 # rule out. thread=single (FEXYN_VM_TCG_THREAD=single) avoids that but runs
 # about 1.4x slower, and then fexynd's real-time deadlines flapped: 6.1's

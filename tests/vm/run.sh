@@ -68,13 +68,14 @@ teardown() {
 	return "$rc"
 }
 
-# TCG gives each guest CPU a thread of its own (thread=multi). Known cost:
-# Debian 6.12 guests died (2 of the last 3 on 2026-11-30) with "Oops: int3"
-# at __alloc_skb+0x49, a CPU trapping on the breakpoint of a static key another CPU
-# had already finished patching, which real hardware's serialising IPIs
-# rule out. thread=single (FEXYN_VM_TCG_THREAD=single) avoids that but runs
-# about 1.4x slower, and then fexynd's real-time deadlines flapped: 6.1's
-# reconnect counted 5 attempts instead of 1.
+# TCG gives each guest CPU a thread of its own (thread=multi). Known cost: a
+# CPU now and then traps on the int3 of code the kernel patched on another
+# CPU after the patch is done, which real hardware's serialising IPIs rule
+# out ("Oops: int3"; tests/vm/README.md). The guest suite holds the static
+# keys the lab would flip (hold-static-keys.sh) and suite.sh boots a guest
+# that died while booting once more. thread=single (FEXYN_VM_TCG_THREAD=single)
+# rules the race out but runs about 1.4x slower, and then fexynd's real-time
+# deadlines flapped: 6.1's reconnect counted 5 attempts instead of 1.
 accel_arg() { # accel
 	if [ "$1" = tcg ]; then
 		echo "tcg,thread=${FEXYN_VM_TCG_THREAD:-multi}"

@@ -111,7 +111,8 @@ run_vm() {
 		FEXYN_VM_USERSPACE_TESTS=${FEXYN_VM_USERSPACE_TESTS:-"connect"} \
 		CRASH_ROUNDS=${FEXYN_VM_CRASH_ROUNDS:-3} \
 		timeout 2700 tests/vm/suite.sh >"$log" 2>&1
-	grep -aE '^(=== vm|probe:|PASS vm|FAIL vm|vm )' "$log"
+	# The indented lines are a failed test's log tail or a dead guest's console.
+	grep -aE '^(=== vm|probe:|static keys:|PASS vm|FAIL vm|vm |    )' "$log"
 	# "PASS vm <kernel> <backend> <test> (N s): …" -> "vm <kernel> <backend> <test>"
 	while read -r line; do
 		name=${line#* }

@@ -60,9 +60,9 @@ table=$(sort -t$'\t' -k1,1V -k3,3 "$results" | awk -F'\t' '
 		}
 	}')
 accels=$(cut -f2 "$results" | sort -u | paste -sd, | sed 's/,/, /g')
-# The run's date is in its directory's name (runs/SERIES-YYYYMMDD-HHMMSS), so a
+# The run's date is in its directory's name (runs/SERIES-YYYYMMDD-HHMMSS[-boot2]), so a
 # committed copy of the rows renders the same in any checkout.
-day=$(cut -f10 "$results" | sed -nE 's|.*-([0-9]{4})([0-9]{2})([0-9]{2})-[0-9]{6}/.*|\1-\2-\3|p' |
+day=$(cut -f10 "$results" | sed -nE 's|.*-([0-9]{4})([0-9]{2})([0-9]{2})-[0-9]{6}[^/]*/.*|\1-\2-\3|p' |
 	sort | tail -n 1)
 note="Debian 12's own kernel packages booted under QEMU ($accels), lab tests $(cut -f6 "$results" |
 	awk '!s[$0]++' | paste -sd' ' | sed 's/ /, /g'); ${day:-$(date -u -r "$results" +%F)}."

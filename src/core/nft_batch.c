@@ -302,10 +302,10 @@ static bool wanted(const struct writer *w, uint32_t family)
  * Every set is deleted and created anew rather than flushed and refilled:
  * on Debian's 6.12 kernel a lookup in an interval set that a transaction
  * is flushing and refilling can match an address that is in neither the
- * old nor the new contents (the LAN rule accepted packets to an internet host: 1,442 in 300 such
- * transactions at 20,000 packets/s; 0 on 6.1 and 6.18). Packets on the old
- * rules keep the old set, untouched, until the commit; the new rules see
- * only a set that is complete before they are.
+ * old nor the new contents (the LAN rule accepted packets to an internet
+ * host: 1,442 in 300 such transactions at 20,000 packets/s; 0 on 6.1 and
+ * 6.18). Packets on the old rules keep the old set, untouched, until the
+ * commit; the new rules see only a set that is complete before they are.
  */
 static void put_copy(struct writer *w, const struct fx_ruleset *rs, uint32_t flags)
 {

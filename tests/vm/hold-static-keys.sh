@@ -18,7 +18,8 @@
 # only move its count and the kernel never rewrites that code mid-test.
 #
 # The holders live in a namespace of their own (fexyn-vm-keys) that no test
-# sees. Prints one line saying what it holds.
+# sees. Prints a line for each holder it set up; a holder that could not be
+# set up is left out, and its keys flip as before.
 set -uo pipefail
 
 ns=fexyn-vm-keys

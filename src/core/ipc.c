@@ -158,7 +158,14 @@ static int write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
-static int read_all(int fd, char **out, size_t *out_len)
+/* The reply so far is a whole "error ..." line: what the daemon says when it
+ * refuses a connection before reading its request. */
+static bool is_refusal(const char *buf, size_t len)
+{
+	return len > 6 && memcmp(buf, "error ", 6) == 0 && memchr(buf, '\n', len) == buf + len - 1;
+}
+
+int fx_ipc_read_reply(int fd, char **out, size_t *out_len)
 {
 	size_t cap = 4096, len = 0;
 	char *buf = malloc(cap);
@@ -186,6 +193,10 @@ static int read_all(int fd, char **out, size_t *out_len)
 		n = read(fd, buf + len, cap - len - 1);
 		if (n < 0 && errno == EINTR)
 			continue;
+		/* A refused connection is closed with our request unread, and
+		 * the kernel reports that as a reset once the refusal is read. */
+		if (n < 0 && errno == ECONNRESET && is_refusal(buf, len))
+			break;
 		if (n < 0) {
 			int r = -errno;
 
@@ -200,6 +211,14 @@ static int read_all(int fd, char **out, size_t *out_len)
 	*out = buf;
 	*out_len = len;
 	return 0;
+}
+
+/* A daemon that refused the connection closed its end before our request
+ * went: the reason waits in our socket, and the reply's reader gets it (or
+ * the end of the stream when there is none). */
+static int peer_gone(int r)
+{
+	return r == -EPIPE ? 0 : r;
 }
 
 /* The line and its descriptors leave in one sendmsg, so that the daemon
@@ -237,11 +256,11 @@ int fx_ipc_send(int fd, const char *request, const int *fds, size_t n_fds)
 	while ((n = sendmsg(fd, &mh, MSG_NOSIGNAL)) < 0 && errno == EINTR)
 		;
 	if (n < 0)
-		return -errno;
+		return peer_gone(-errno);
 	if ((size_t)n > len)
 		return 0; /* the newline went too */
 	r = write_all(fd, request + n, len - (size_t)n);
-	return r < 0 ? r : write_all(fd, "\n", 1);
+	return peer_gone(r < 0 ? r : write_all(fd, "\n", 1));
 }
 
 int fx_ipc_open_fds(const char *socket_path, const char *request, const int *fds, size_t n_fds)
@@ -272,7 +291,7 @@ int fx_ipc_call_fds(const char *socket_path, const char *request, const int *fds
 
 	if (fd < 0)
 		return fd;
-	r = read_all(fd, reply, reply_len);
+	r = fx_ipc_read_reply(fd, reply, reply_len);
 	close(fd);
 	return r;
 }

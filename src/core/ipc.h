@@ -65,8 +65,13 @@ int fx_ipc_call_fds(const char *socket_path, const char *request, const int *fds
  * socket to read a streamed reply from (fexyn events), or a negative errno. */
 int fx_ipc_open(const char *socket_path, const char *request);
 int fx_ipc_open_fds(const char *socket_path, const char *request, const int *fds, size_t n_fds);
-/* Sends request and a newline on a connected socket, the descriptors with them. */
+/* Sends request and a newline on a connected socket, the descriptors with
+ * them. A peer that closed first is no error here: its reason, if it gave
+ * one, is the reply. */
 int fx_ipc_send(int fd, const char *request, const int *fds, size_t n_fds);
+/* Reads the whole reply into a malloc'd NUL-terminated buffer, also a
+ * refusal that the daemon sent before it closed with our request unread. */
+int fx_ipc_read_reply(int fd, char **reply, size_t *reply_len);
 
 /* Client side: splits a reply into its status and body; returns 0 for ok,
  * -EREMOTEIO for an error reply (message in err), -EPROTO if malformed. */

@@ -303,6 +303,65 @@ static void descriptors_of_a_dropped_client_are_closed(void **state)
 	assert_int_equal(open_fds(), before);
 }
 
+/* Fills the table with user 1000's connections up to its limit; the next one
+ * is refused by the daemon (an error line, then its end closed). */
+static void refused_connection(int *cli, int *admitted, bool request_first)
+{
+	int sv[2];
+
+	for (int i = 0; i < FX_MAX_CLIENTS_PER_USER; i++)
+		pair(&admitted[i]);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	if (request_first)
+		assert_int_equal(fx_ipc_send(sv[1], "status", NULL, 0), 0);
+	assert_null(fx_clients_add(&table, sv[0], 1000, true));
+	if (!request_first)
+		assert_int_equal(fx_ipc_send(sv[1], "status", NULL, 0), 0);
+	*cli = sv[1];
+}
+
+/* The CLI shows why it was refused, whether its request went before the
+ * refusal (the daemon closes with it unread: a reset after the line) or
+ * after it (the send finds no peer). */
+static void a_refusal_is_the_reply(void **state)
+{
+	const char *why = "error too many connections from your user, try again\n";
+
+	(void)state;
+	for (int first = 0; first < 2; first++) {
+		int cli, admitted[FX_MAX_CLIENTS_PER_USER];
+		char *reply;
+		size_t len;
+
+		table_setup(NULL);
+		refused_connection(&cli, admitted, first);
+		assert_int_equal(fx_ipc_read_reply(cli, &reply, &len), 0);
+		assert_string_equal(reply, why);
+		assert_int_equal(len, strlen(why));
+		free(reply);
+		close(cli);
+		for (int i = 0; i < FX_MAX_CLIENTS_PER_USER; i++)
+			close(admitted[i]);
+		table_teardown(NULL);
+	}
+}
+
+/* A reset before any whole refusal is still an error. */
+static void a_reset_without_a_refusal_is_an_error(void **state)
+{
+	int sv[2];
+	char *reply;
+	size_t len;
+
+	(void)state;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	assert_int_equal(fx_ipc_send(sv[1], "status", NULL, 0), 0);
+	assert_int_equal(send(sv[0], "ok\nstate: conn", 15, 0), 15);
+	close(sv[0]);
+	assert_int_equal(fx_ipc_read_reply(sv[1], &reply, &len), -ECONNRESET);
+	close(sv[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -313,6 +372,8 @@ int main(void)
 		cmocka_unit_test(request_survives_random_input),
 		cmocka_unit_test_setup_teardown(descriptors_arrive_with_the_line, table_setup, table_teardown),
 		cmocka_unit_test(the_client_sends_at_most_the_limit),
+		cmocka_unit_test(a_refusal_is_the_reply),
+		cmocka_unit_test(a_reset_without_a_refusal_is_an_error),
 		cmocka_unit_test_setup_teardown(too_many_descriptors_are_refused_and_closed, table_setup,
 						table_teardown),
 		cmocka_unit_test_setup_teardown(descriptors_of_a_dropped_client_are_closed, table_setup,

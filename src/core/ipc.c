@@ -165,7 +165,7 @@ static bool is_refusal(const char *buf, size_t len)
 	return len > 6 && memcmp(buf, "error ", 6) == 0 && memchr(buf, '\n', len) == buf + len - 1;
 }
 
-int fx_ipc_read_reply(int fd, char **out, size_t *out_len)
+int fx_ipc_read_reply(int fd, char **reply, size_t *reply_len)
 {
 	size_t cap = 4096, len = 0;
 	char *buf = malloc(cap);
@@ -208,8 +208,8 @@ int fx_ipc_read_reply(int fd, char **out, size_t *out_len)
 		len += (size_t)n;
 	}
 	buf[len] = '\0';
-	*out = buf;
-	*out_len = len;
+	*reply = buf;
+	*reply_len = len;
 	return 0;
 }
 

@@ -50,7 +50,13 @@ static void remove_tunnel(const char *state_dir)
 	if (fx_route_plan_undo(&s->plan) < 0)
 		fprintf(stderr, "fexyn reset: a route or rule of %s could not be removed\n", s->ifname);
 	fx_wg_uapi_stop(s->wg_pid, s->ifname);
-	r = s->link_index ? fx_link_delete_owned(s->ifname, s->link_index, s->link_kind) : 0;
+	r = 0;
+	if (s->link_index) {
+		r = fx_link_delete_owned(s->ifname, s->link_index, s->link_kind);
+	} else if (s->making) { /* fexynd died while making it */
+		fx_wg_uapi_stop_unrecorded(s->ifname);
+		r = fx_link_delete_kind(s->ifname, "wireguard");
+	}
 	if (r == -EPERM)
 		fprintf(stderr, "fexyn reset: %s is not the link fexynd made: left alone\n", s->ifname);
 	if (s->restore_src_valid_mark)

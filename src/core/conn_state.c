@@ -72,6 +72,8 @@ int fx_conn_state_format(const struct fx_conn_saved *s, char *buf, size_t len)
 	  s->restore_src_valid_mark);
 	if (s->link_index > 0)
 		fx_text_add(&o, "link=%d %s\n", s->link_index, s->link_kind);
+	if (s->making)
+		fx_text_add(&o, "making=1\n");
 	format_plan(&o, &s->plan);
 	for (size_t c = 0; c < s->n_configs; c++) {
 		fx_text_add(&o, "config=%s\n", s->paths[c]);
@@ -216,6 +218,8 @@ static int parse_kv(const char *key, char *v, struct fx_conn_saved *s, struct fx
 		return parse_flag(v, &s->plan.src_valid_mark) < 0 ? fx_err_set(err, "expected 0 or 1") : 0;
 	if (strcmp(key, "link") == 0)
 		return parse_link(v, s, err);
+	if (strcmp(key, "making") == 0)
+		return parse_flag(v, &s->making) < 0 ? fx_err_set(err, "expected 0 or 1") : 0;
 
 	if (strcmp(key, "interface") == 0)
 		return fx_ifname_check(v, err) < 0 ? -EINVAL

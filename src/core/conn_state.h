@@ -39,6 +39,10 @@ struct fx_conn_saved {
 	 * index and kind is ever configured or deleted (0: none made). */
 	int link_index;
 	char link_kind[FX_LINK_KIND_MAX];
+	/* Being made: the link or process may exist before its index or pid
+	 * could be written down (fexynd killed in between); it is then found
+	 * by its name, which was free when making began. */
+	bool making;
 	/* The routes and rules installed for it, written before they are:
 	 * undone exactly, whatever the config file says by then. */
 	struct fx_route_plan plan;

@@ -63,6 +63,16 @@ int fx_link_delete_owned(const char *ifname, int ifindex, const char *kind)
 	return r == -ENODEV ? 0 : r;
 }
 
+int fx_link_delete_kind(const char *ifname, const char *kind)
+{
+	struct fx_link l;
+	int r = fx_rtnl_get_link(ifname, &l);
+
+	if (r < 0 || !l.present || strcmp(l.kind, kind) != 0)
+		return r == -ENODEV ? 0 : r;
+	return fx_link_delete_owned(ifname, l.ifindex, kind);
+}
+
 int fx_link_add_address(const char *ifname, const struct fx_prefix *p, struct fx_err *err)
 {
 	char buf[FX_NL_BUF] = { 0 }, reason[FX_NL_REASON_MAX];

@@ -17,5 +17,8 @@ int fx_link_check_owned(const char *ifname, int ifindex, const char *kind);
 /* Deletes that link, by index, if it is fexynd's; an absent one is
  * success, another one of that name is left alone (-EPERM). */
 int fx_link_delete_owned(const char *ifname, int ifindex, const char *kind);
+/* Deletes the link named ifname if it is of this kind (one fexynd was
+ * making when it could not record its index); 0 when there is none. */
+int fx_link_delete_kind(const char *ifname, const char *kind);
 /* Adds p to the link, replacing it if it is there. */
 int fx_link_add_address(const char *ifname, const struct fx_prefix *p, struct fx_err *err);

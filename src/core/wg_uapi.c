@@ -4,6 +4,7 @@
 #include "child.h"
 #include "text.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
@@ -337,6 +338,22 @@ static bool is_our_wireguard_go(pid_t pid, const char *ifname)
 	return pid > 0 && runs_for(pid, ifname) && same_net_namespace(pid);
 }
 
+void fx_wg_uapi_stop_unrecorded(const char *ifname)
+{
+	DIR *proc = opendir("/proc");
+	struct dirent *e;
+
+	while (proc && (e = readdir(proc))) {
+		char *end;
+		long pid = strtol(e->d_name, &end, 10);
+
+		if (*end == '\0' && pid > 0 && pid != getpid())
+			fx_wg_uapi_stop((pid_t)pid, ifname);
+	}
+	if (proc)
+		closedir(proc);
+}
+
 void fx_wg_uapi_stop(pid_t pid, const char *ifname)
 {
 	int status;
@@ -344,8 +361,10 @@ void fx_wg_uapi_stop(pid_t pid, const char *ifname)
 	if (!is_our_wireguard_go(pid, ifname))
 		return;
 	kill(pid, SIGTERM);
+	/* Gone, or a zombie (an orphan's is reaped by init, not by us): a
+	 * process that exited has no command line. */
 	for (int i = 0; i < 100; i++) {
-		if (waitpid(pid, &status, WNOHANG) == pid || kill(pid, 0) < 0)
+		if (waitpid(pid, &status, WNOHANG) == pid || !runs_for(pid, ifname))
 			return;
 		poll(NULL, 0, 10);
 	}

@@ -35,3 +35,6 @@ int fx_wg_uapi_status(const char *ifname, pid_t wg_pid, struct fx_wg_status *st)
  * wireguard-go for ifname in this network namespace (reused after a crash,
  * or another namespace's) is left alone. */
 void fx_wg_uapi_stop(pid_t pid, const char *ifname);
+/* Stops every wireguard-go running for ifname in this network namespace,
+ * as fexynd starts them: one it started but could not record the pid of. */
+void fx_wg_uapi_stop_unrecorded(const char *ifname);

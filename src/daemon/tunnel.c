@@ -222,6 +222,14 @@ static int save(struct fx_daemon *d)
 	return r;
 }
 
+/* What fexynd may have made before it could record it: a wireguard-go for
+ * the name in this namespace, a kernel WireGuard link of the name. */
+static int remove_half_made(const char *ifname)
+{
+	fx_wg_uapi_stop_unrecorded(ifname);
+	return fx_link_delete_kind(ifname, "wireguard");
+}
+
 /* Removes the attempt's routes, rules, interface and process: exactly what
  * was recorded as made, and only while it is still what fexynd made. */
 static void tunnel_down(struct fx_daemon *d)
@@ -233,8 +241,12 @@ static void tunnel_down(struct fx_daemon *d)
 		log_warn("cannot remove a route or rule of %s: %s", c->saved.ifname, strerror(-r));
 	fx_wg_uapi_stop(c->saved.wg_pid, c->saved.ifname);
 	c->saved.wg_pid = 0;
-	r = c->saved.link_index ? fx_link_delete_owned(c->saved.ifname, c->saved.link_index,
-							c->saved.link_kind) : 0;
+	r = 0;
+	if (c->saved.link_index)
+		r = fx_link_delete_owned(c->saved.ifname, c->saved.link_index, c->saved.link_kind);
+	else if (c->saved.making)
+		r = remove_half_made(c->saved.ifname);
+	c->saved.making = false;
 	if (r == -EPERM)
 		log_warn("%s is no longer the link fexynd made: left alone", c->saved.ifname);
 	else if (r < 0)
@@ -286,6 +298,7 @@ static int adopt_link(struct fx_daemon *d, const char *kind, struct fx_err *err)
 				  strerror(-r)), r;
 	c->saved.link_index = l.ifindex;
 	snprintf(c->saved.link_kind, sizeof(c->saved.link_kind), "%s", kind);
+	c->saved.making = false;
 	save(d); /* a restarted daemon must find and remove exactly this link */
 	return 0;
 }
@@ -298,6 +311,11 @@ static int make_device(struct fx_daemon *d, const struct fx_wg_config *cfg, stru
 
 	if (r < 0)
 		return r;
+	/* Written down first: a link or a process made before its index or
+	 * pid is recorded is then still found and removed by its name. */
+	c->saved.making = true;
+	if ((r = save(d)) < 0)
+		return fx_err_set(err, "cannot record %s before making it", ifname), r;
 	if (pick_backend(c->saved.backend) == FX_BACKEND_KERNEL) {
 		r = fx_wg_kernel_create(ifname, err);
 		if (r == 0) {

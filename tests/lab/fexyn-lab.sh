@@ -249,6 +249,16 @@ flow_finish() {
 	echo "  flow: $FLOW_OUT; at the web host: tunnel=$TUNNEL_COUNT leak=$LEAK_COUNT"
 }
 
+# Routing, links, addresses, resolver: what a finished disconnect restores
+# (the kernel's own routes left out: they come and go with addresses).
+fx_routing_snapshot() {
+	ip -n "$NS_CLIENT" rule
+	ip -n "$NS_CLIENT" route show table all | grep -v ' proto kernel ' || true
+	ip -n "$NS_CLIENT" -6 route show table all | grep -v ' proto kernel ' || true
+	ip -n "$NS_CLIENT" -o link | sed 's/^[0-9]*: //; s/ link\/.*//; s/state [A-Z]* //'
+	cat "$FX_RESOLV"
+}
+
 # Real users for the access tests, made by the test and removed by
 # fx_teardown. Create them (and group fexyn, which fexynd looks up when it
 # starts) before fx_start.

@@ -12,14 +12,6 @@
 source "$(dirname "$0")/lab-test.sh"
 ROUNDS=${CRASH_ROUNDS:-100}
 
-# Routing, links, addresses, resolver: what a finished disconnect restores.
-routing_snapshot() {
-	ip -n "$NS_CLIENT" rule
-	ip -n "$NS_CLIENT" route show table all | grep -v ' proto kernel ' || true
-	ip -n "$NS_CLIENT" -6 route show table all | grep -v ' proto kernel ' || true
-	ip -n "$NS_CLIENT" -o link | sed 's/^[0-9]*: //; s/ link\/.*//; s/state [A-Z]* //'
-	cat "$FX_RESOLV"
-}
 table_loaded() { ip netns exec "$NS_CLIENT" nft list table inet fexyn >/dev/null 2>&1; }
 random_ms() { echo $((RANDOM % $1)); }
 sleep_ms() { sleep "$(printf '0.%03d' "$1")"; }
@@ -27,7 +19,7 @@ sleep_ms() { sleep "$(printf '0.%03d' "$1")"; }
 LAB_TWO_SERVERS=1
 fx_lab_bare
 fx lockdown on >/dev/null
-baseline=$(routing_snapshot)
+baseline=$(fx_routing_snapshot)
 web_counters_reset
 ip netns exec "$NS_CLIENT" "$FLOOD_BIN" --to "$WEB:9999" --rate 1000 --seconds 600 \
 	>"$LAB_TMP/flow.out" 2>&1 &
@@ -66,7 +58,7 @@ for round in $(seq "$ROUNDS"); do
 		VPN_WG_PID=$WG_PID
 	fi
 	fx disconnect >/dev/null
-	after=$(routing_snapshot)
+	after=$(fx_routing_snapshot)
 	if [ "$after" != "$baseline" ]; then
 		diff <(echo "$baseline") <(echo "$after") || true
 		check "round $round: a finished disconnect leaves nothing behind" false

@@ -107,6 +107,7 @@ static void assert_same(const struct fx_conn_saved *a, const struct fx_conn_save
 	assert_int_equal(a->restore_src_valid_mark, b->restore_src_valid_mark);
 	assert_int_equal(a->link_index, b->link_index);
 	assert_string_equal(a->link_kind, b->link_kind);
+	assert_int_equal(a->making, b->making);
 	assert_same_plan(&a->plan, &b->plan);
 }
 
@@ -132,6 +133,14 @@ static void round_trip(void **state)
 	assert_int_equal(back.resolved[1][0].addr.family, AF_INET6);
 	assert_int_equal(back.resolved[1][0].port, 443);
 	assert_int_equal(back.resolved[1][0].proto, IPPROTO_UDP);
+
+	/* A link being made when fexynd was killed: found by its name. */
+	saved.making = true;
+	assert_int_equal(fx_conn_state_format(&saved, text, sizeof(text)), 0);
+	assert_non_null(strstr(text, "\nmaking=1\n"));
+	assert_int_equal(parse(text, &back, &err), 0);
+	assert_same(&saved, &back);
+	saved.making = false;
 
 	/* The other values of each field. */
 	saved.backend = FX_BACKEND_KERNEL;
@@ -285,6 +294,7 @@ static void parse_errors_name_the_line(void **state)
 	expect_error(HEAD "config=/a.conf\nresolved=0.0=198.51.100.7\n", "missing port");
 	expect_error(HEAD "config=/a.conf\nwg_pid=abc\n", "line 4: wg_pid: bad process id");
 	expect_error(HEAD "config=/a.conf\nwg_pid=-5\n", "line 4: wg_pid: bad process id");
+	expect_error(HEAD "config=/a.conf\nmaking=2\n", "line 4: making: expected 0 or 1");
 	expect_error(HEAD "config=/a.conf\nrestore_src_valid_mark=2\n",
 		     "line 4: restore_src_valid_mark: expected 0 or 1");
 	expect_error("version=1\ninterface=bad/name\n", "line 2: interface: ");

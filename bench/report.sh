@@ -283,9 +283,9 @@ tamper_section() {
 	flow, fexyn guarding a tunnel whose process died (\`bench/tamper.sh\`): another root process
 	flushes the ruleset 20 times and deletes the table; fexynd is SIGKILLed and restarted; both at
 	once. min / median / max over the runs; a mode the kernel lacks is not measured. Debian 12's
-	own 6.1 and 6.12 ran in QEMU guests without KVM (\`tests/vm/run.sh --kernel SERIES --
-	bench/tamper.sh --quick\`, one run of each): a guest is about five times slower, which widens
-	the window in "both" (no fexynd and no table owner while another process flushes).
+	own 6.1 and 6.12 ran in QEMU guests without KVM (one run of each, \`--quick\`; the command is
+	in \`bench/README.md\`): a guest is about five times slower, which widens the window in "both"
+	(no fexynd and no table owner while another process flushes).
 
 	| kernel | protection | flush + delete | kill + restart | both |
 	| --- | --- | ---: | ---: | ---: |

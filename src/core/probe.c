@@ -11,18 +11,19 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-/* Every ICMP type filtered out: a raw socket would otherwise queue a copy of
- * all ICMP the host receives. */
-static int block_receive(int fd, int family)
+/* Every ICMP type but echo replies filtered out: a raw socket would
+ * otherwise queue a copy of all ICMP the host receives. */
+static int receive_only_replies(int fd, int family)
 {
 	if (family == AF_INET) {
-		struct icmp_filter f = { .data = ~0u };
+		struct icmp_filter f = { .data = ~(1u << ICMP_ECHOREPLY) };
 
 		return setsockopt(fd, SOL_RAW, ICMP_FILTER, &f, sizeof(f));
 	}
 	struct icmp6_filter f6;
 
 	ICMP6_FILTER_SETBLOCKALL(&f6);
+	ICMP6_FILTER_SETPASS(ICMP6_ECHO_REPLY, &f6);
 	return setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, &f6, sizeof(f6));
 }
 
@@ -33,7 +34,7 @@ int fx_probe_open(int family, const char *ifname)
 
 	if (fd < 0)
 		return -errno;
-	if (block_receive(fd, family) < 0 ||
+	if (receive_only_replies(fd, family) < 0 ||
 	    setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname, (socklen_t)strlen(ifname) + 1) < 0) {
 		int r = -errno;
 
@@ -42,6 +43,9 @@ int fx_probe_open(int family, const char *ifname)
 	}
 	return fd;
 }
+
+#define PROBE_ID "fx"
+#define PROBE_PAYLOAD "fexyn!!!"
 
 static uint16_t checksum(const void *data, size_t len)
 {
@@ -65,11 +69,10 @@ int fx_probe_send(int fd, const struct fx_addr *to, uint16_t seq)
 
 	/* Echo request: type, code 0, checksum, identifier, sequence, payload. */
 	pkt[0] = to->family == AF_INET ? 8 : 128;
-	pkt[4] = 'f';
-	pkt[5] = 'x';
+	memcpy(pkt + 4, PROBE_ID, 2);
 	pkt[6] = (uint8_t)(seq >> 8);
 	pkt[7] = (uint8_t)seq;
-	memcpy(pkt + 8, "fexyn!!!", 8);
+	memcpy(pkt + 8, PROBE_PAYLOAD, 8);
 	if (to->family == AF_INET) {
 		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
 		uint16_t sum = checksum(pkt, sizeof(pkt));
@@ -89,6 +92,43 @@ int fx_probe_send(int fd, const struct fx_addr *to, uint16_t seq)
 	if (sendto(fd, pkt, sizeof(pkt), MSG_DONTWAIT, (struct sockaddr *)&ss, sl) < 0)
 		return -errno;
 	return 0;
+}
+
+static bool same_addr(const struct fx_addr *a, const struct sockaddr_storage *ss)
+{
+	if (a->family == AF_INET && ss->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)ss)->sin_addr.s_addr == a->v4.s_addr;
+	if (a->family == AF_INET6 && ss->ss_family == AF_INET6)
+		return memcmp(&((const struct sockaddr_in6 *)ss)->sin6_addr, &a->v6, 16) == 0;
+	return false;
+}
+
+int fx_probe_recv(int fd, const struct fx_addr *from, uint16_t *seq)
+{
+	uint8_t buf[256];
+	struct sockaddr_storage ss = { 0 };
+	socklen_t sl = sizeof(ss);
+	ssize_t n = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&ss, &sl);
+	const uint8_t *icmp = buf;
+	size_t len;
+
+	if (n < 0)
+		return -errno;
+	len = (size_t)n;
+	/* IPv4 raw sockets hand over the IP header too; IPv6 ones do not. */
+	if (from->family == AF_INET) {
+		size_t ihl = len ? (size_t)(buf[0] & 0x0f) * 4 : 0;
+
+		if (ihl < 20 || ihl > len)
+			return 0;
+		icmp += ihl;
+		len -= ihl;
+	}
+	if (len < 16 || !same_addr(from, &ss) || icmp[0] != (from->family == AF_INET ? 0 : 129) ||
+	    memcmp(icmp + 4, PROBE_ID, 2) != 0 || memcmp(icmp + 8, PROBE_PAYLOAD, 8) != 0)
+		return 0; /* another program's echo, or not from the target */
+	*seq = (uint16_t)(icmp[6] << 8 | icmp[7]);
+	return 1;
 }
 
 int fx_probe_target(const struct fx_wg_config *cfg, struct fx_addr *out)

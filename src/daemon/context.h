@@ -18,6 +18,7 @@
 #include "nft.h"
 #include "policy.h"
 #include "link.h"
+#include "liveness.h"
 #include "route.h"
 #include "rtnl.h"
 #include "wg.h"
@@ -44,9 +45,11 @@ struct fx_conn {
 	struct fx_addr probe;
 	int probe_fd, timer_fd;
 	long tick_ms;                 /* the timer's period now */
-	uint16_t probe_seq;
+	uint16_t probe_seq;           /* before the handshake */
 	uint64_t attempt_ms, last_rx_ms, last_probe_ms;
 	uint64_t rx_bytes;
+	struct fx_live live;          /* after it: is the server alive? */
+	uint64_t dead_ms;             /* a server was last found dead (0: never) */
 	unsigned attempts;            /* attempts that failed, since connect */
 	char last_error[640];
 };

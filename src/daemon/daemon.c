@@ -337,6 +337,8 @@ static void dispatch(struct fx_daemon *d, const struct epoll_event *ev)
 		on_table_event(d);
 	else if (fd == d->conn.timer_fd)
 		fx_conn_on_timer(d);
+	else if (fd == d->conn.probe_fd)
+		fx_conn_on_probe_reply(d);
 	else if ((c = fx_clients_find(&d->clients, fd)))
 		fx_daemon_serve(d, c, ev->events);
 }

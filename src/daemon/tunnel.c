@@ -41,9 +41,8 @@
 #define CONNECTED_TICK_MS 250
 #define HANDSHAKE_TIMEOUT_MS 5000
 #define PROBE_EVERY_MS 1000
-#define DEAD_AFTER_MS 3000 /* no traffic back, with a probe each second */
-/* Without a probe target, only WireGuard's own rekeying shows life: a
- * session unrenewed for 180 s is dead (REJECT_AFTER_TIME). */
+/* Without a probe target, a session unrenewed for 180 s is dead
+ * (WireGuard's REJECT_AFTER_TIME). */
 #define DEAD_UNPROBED_MS 185000
 #define STARTER_KEEPALIVE_S 25
 #define RETRY_AFTER_MS 1000
@@ -230,6 +229,20 @@ static int remove_half_made(const char *ifname)
 	return fx_link_delete_kind(ifname, "wireguard");
 }
 
+/* Out of the event loop first: a wireguard-go forked meanwhile may hold a
+ * copy of the socket, which would keep it there after close. */
+static void close_probe(struct fx_daemon *d)
+{
+	struct fx_conn *c = &d->conn;
+
+	if (c->probe_fd < 0)
+		return;
+	if (d->epfd >= 0)
+		epoll_ctl(d->epfd, EPOLL_CTL_DEL, c->probe_fd, NULL);
+	close(c->probe_fd);
+	c->probe_fd = -1;
+}
+
 /* Removes the attempt's routes, rules, interface and process: exactly what
  * was recorded as made, and only while it is still what fexynd made. */
 static void tunnel_down(struct fx_daemon *d)
@@ -254,9 +267,7 @@ static void tunnel_down(struct fx_daemon *d)
 	c->saved.link_index = 0;
 	c->saved.link_kind[0] = '\0';
 	memset(&c->saved.plan, 0, sizeof(c->saved.plan));
-	if (c->probe_fd >= 0)
-		close(c->probe_fd);
-	c->probe_fd = -1;
+	close_probe(d);
 	c->tunnel_made = false;
 	fx_machine_handshake(&d->m, false);
 }
@@ -343,21 +354,42 @@ static int wg_status(const struct fx_daemon *d, struct fx_wg_status *st)
 	return fx_wg_kernel_status(d->conn.saved.ifname, st);
 }
 
+static int open_probe(struct fx_daemon *d)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	struct fx_conn *c = &d->conn;
+	int fd = fx_probe_open(c->probe.family, c->saved.ifname);
+
+	if (fd < 0)
+		return fd;
+	ev.data.fd = fd;
+	if (d->epfd >= 0 && epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		int r = -errno;
+
+		close(fd);
+		return r;
+	}
+	c->probe_fd = fd;
+	return 0;
+}
+
+/* Before the handshake the sequence numbers are the attempt's own; after
+ * it, the liveness detector's. */
 static void send_probe(struct fx_daemon *d, uint64_t now)
 {
 	struct fx_conn *c = &d->conn;
+	uint16_t seq;
 	int r;
 
 	c->last_probe_ms = now;
 	if (!c->have_probe)
 		return;
-	if (c->probe_fd < 0)
-		c->probe_fd = fx_probe_open(c->probe.family, c->saved.ifname);
-	if (c->probe_fd < 0) {
-		log_warn("cannot open a probe socket on %s: %s", c->saved.ifname, strerror(-c->probe_fd));
+	if (c->probe_fd < 0 && (r = open_probe(d)) < 0) {
+		log_warn("cannot open a probe socket on %s: %s", c->saved.ifname, strerror(-r));
 		return;
 	}
-	r = fx_probe_send(c->probe_fd, &c->probe, c->probe_seq++);
+	seq = d->m.handshake ? fx_live_probe_sent(&c->live, now) : c->probe_seq++;
+	r = fx_probe_send(c->probe_fd, &c->probe, seq);
 	if (r < 0 && r != -EAGAIN)
 		log_warn("probe through %s: %s", c->saved.ifname, strerror(-r));
 }
@@ -679,6 +711,25 @@ void fx_conn_resume(struct fx_daemon *d)
 	attempt_begin(d);
 }
 
+static void set_tick(struct fx_conn *c, long ms)
+{
+	if (c->tick_ms != ms)
+		arm_timer(c, ms);
+}
+
+/* After a switch, the next server's death is judged with a longer round
+ * for a minute: a path that flaps does not make fexyn flap with it. */
+static void start_watching(struct fx_daemon *d, const struct fx_wg_status *st, uint64_t now)
+{
+	struct fx_conn *c = &d->conn;
+
+	fx_live_init(&c->live, now, st->rx_bytes, st->tx_bytes);
+	if (c->dead_ms && now - c->dead_ms < FX_LIVE_DAMP_MS)
+		fx_live_damp(&c->live, c->dead_ms + FX_LIVE_DAMP_MS);
+	c->last_rx_ms = now;
+	c->rx_bytes = st->rx_bytes;
+}
+
 static void watch_handshake(struct fx_daemon *d, const struct fx_wg_status *st, uint64_t now)
 {
 	struct fx_conn *c = &d->conn;
@@ -687,8 +738,7 @@ static void watch_handshake(struct fx_daemon *d, const struct fx_wg_status *st, 
 	endpoint_text(d, ep, sizeof(ep));
 	if (st->handshake) {
 		fx_machine_handshake(&d->m, true);
-		c->last_rx_ms = now;
-		c->rx_bytes = st->rx_bytes;
+		start_watching(d, st, now);
 		log_info("handshake with %s after %llu ms", ep,
 			 (unsigned long long)(now - c->attempt_ms));
 		arm_timer(c, CONNECTED_TICK_MS);
@@ -707,22 +757,73 @@ static void watch_handshake(struct fx_daemon *d, const struct fx_wg_status *st, 
 		arm_timer(c, TICK_MS);
 }
 
-static void watch_traffic(struct fx_daemon *d, const struct fx_wg_status *st, uint64_t now)
+static void server_dead(struct fx_daemon *d, uint64_t now, const char *how)
 {
 	struct fx_conn *c = &d->conn;
 	char ep[FX_ENDPOINT_STRLEN];
+
+	endpoint_text(d, ep, sizeof(ep));
+	set_error(d, "%s stopped answering: %s", ep, how);
+	c->dead_ms = now;
+	next_config(d);
+}
+
+/* Without an address to probe, only WireGuard's own rekeying shows life. */
+static void watch_unprobed(struct fx_daemon *d, const struct fx_wg_status *st, uint64_t now)
+{
+	struct fx_conn *c = &d->conn;
+	char how[128];
 
 	if (st->rx_bytes != c->rx_bytes) {
 		c->rx_bytes = st->rx_bytes;
 		c->last_rx_ms = now;
 	}
-	if (now - c->last_rx_ms > (c->have_probe ? DEAD_AFTER_MS : DEAD_UNPROBED_MS)) {
-		endpoint_text(d, ep, sizeof(ep));
-		set_error(d, "%s stopped answering: nothing came back through the tunnel for %llu s",
-			  ep, (unsigned long long)(now - c->last_rx_ms) / 1000);
-		next_config(d);
-	} else if (now - c->last_rx_ms >= PROBE_EVERY_MS && now - c->last_probe_ms >= PROBE_EVERY_MS) {
+	if (now - c->last_rx_ms > DEAD_UNPROBED_MS) {
+		snprintf(how, sizeof(how), "nothing came back through the tunnel for %llu s",
+			 (unsigned long long)(now - c->last_rx_ms) / 1000);
+		server_dead(d, now, how);
+	}
+}
+
+static void watch_traffic(struct fx_daemon *d, const struct fx_wg_status *st, uint64_t now)
+{
+	struct fx_conn *c = &d->conn;
+	char how[160];
+
+	if (!c->have_probe) {
+		watch_unprobed(d, st, now);
+		return;
+	}
+	fx_live_counters(&c->live, now, st->rx_bytes, st->tx_bytes);
+	switch (fx_live_next(&c->live, now)) {
+	case FX_LIVE_DEAD:
+		snprintf(how, sizeof(how), "%u probes unanswered, nothing back for %llu ms",
+			 c->live.silent, (unsigned long long)(now - c->live.life_ms));
+		server_dead(d, now, how);
+		return;
+	case FX_LIVE_PROBE:
 		send_probe(d, now);
+		break;
+	case FX_LIVE_WAIT:
+		break;
+	}
+	set_tick(c, fx_live_tick_ms(&c->live, now));
+}
+
+/* Answers to the probes, as they arrive: their round trip is measured
+ * from here, not from the next tick. */
+void fx_conn_on_probe_reply(struct fx_daemon *d)
+{
+	struct fx_conn *c = &d->conn;
+	uint16_t seq;
+	int r;
+
+	for (int i = 0; i < 64; i++) {
+		r = fx_probe_recv(c->probe_fd, &c->probe, &seq);
+		if (r < 0)
+			return;
+		if (r > 0 && d->m.handshake)
+			fx_live_answer(&c->live, fx_now_ms(), seq);
 	}
 }
 

@@ -18,5 +18,6 @@ void fx_conn_stop(struct fx_daemon *d);
 /* Resumes a tunnel from the persisted state after a restart. */
 void fx_conn_resume(struct fx_daemon *d);
 void fx_conn_on_timer(struct fx_daemon *d);
+void fx_conn_on_probe_reply(struct fx_daemon *d);
 void fx_conn_on_child_exit(struct fx_daemon *d, pid_t pid, int status);
 void fx_conn_init(struct fx_conn *c);

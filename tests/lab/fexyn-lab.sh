@@ -109,7 +109,7 @@ fx_wait_table() {
 }
 
 # Polls the daemon's state (≤ 5 s, or $2 s); events, not timers, move it,
-# but noticing a dead server takes it 3 s of silence.
+# but noticing a dead server takes it up to a few seconds.
 fx_wait_state() { # state [seconds]
 	local want=$1 got=
 	for _ in $(seq $((${2:-5} * 20))); do

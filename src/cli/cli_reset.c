@@ -31,11 +31,18 @@
  * file may have changed or gone since), and the link only if it is still
  * the one fexynd made.
  */
+static void remove_made(struct fx_tunnel_made *t)
+{
+	if (fx_tunnel_made_remove(t) == -EPERM)
+		fprintf(stderr, "fexyn reset: %s is not the link fexynd made: left alone\n", t->ifname);
+	else
+		printf("removed the tunnel %s\n", t->ifname);
+}
+
 static void remove_tunnel(const char *state_dir)
 {
 	struct fx_conn_saved *s = malloc(sizeof(*s));
 	struct fx_err err = { 0 };
-	int r;
 
 	if (fx_dns_restore(state_dir) < 0 || fx_resolved_restore(state_dir) < 0)
 		fprintf(stderr, "fexyn reset: cannot restore the resolver configuration kept in %s\n",
@@ -48,22 +55,14 @@ static void remove_tunnel(const char *state_dir)
 		return;
 	}
 	if (fx_route_plan_undo(&s->plan) < 0)
-		fprintf(stderr, "fexyn reset: a route or rule of %s could not be removed\n", s->ifname);
-	fx_wg_uapi_stop(s->wg_pid, s->ifname);
-	r = 0;
-	if (s->link_index) {
-		r = fx_link_delete_owned(s->ifname, s->link_index, s->link_kind);
-	} else if (s->making) { /* fexynd died while making it */
-		fx_wg_uapi_stop_unrecorded(s->ifname);
-		r = fx_link_delete_kind(s->ifname, "wireguard");
-	}
-	if (r == -EPERM)
-		fprintf(stderr, "fexyn reset: %s is not the link fexynd made: left alone\n", s->ifname);
+		fprintf(stderr, "fexyn reset: a route or rule of %s could not be removed\n", s->tun.ifname);
+	remove_made(&s->tun);
+	if (s->has_standby)
+		remove_made(&s->standby);
 	if (s->restore_src_valid_mark)
 		fx_src_valid_mark_set(false);
 	fx_conn_state_remove(state_dir);
 	fx_conn_configs_remove(state_dir, 0); /* fexynd's copies: each holds a private key */
-	printf("removed the tunnel %s\n", s->ifname);
 	free(s);
 }
 

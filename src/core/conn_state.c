@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "conn_state.h"
 #include "key.h"
+#include "link.h"
+#include "wg_uapi.h"
 #include "state.h"
 #include "text.h"
 
@@ -58,6 +60,45 @@ static void format_plan(struct fx_text *o, const struct fx_route_plan *p)
 		fx_text_add(o, "src_valid_mark=1\n");
 }
 
+/* tunnel=NAME wg_pid=PID link=INDEX KIND making=1, each key after prefix */
+static void format_made(struct fx_text *o, const char *prefix, const struct fx_tunnel_made *t)
+{
+	fx_text_add(o, "%stunnel=%s\n%swg_pid=%d\n", prefix, t->ifname, prefix, (int)t->wg_pid);
+	if (t->link_index > 0)
+		fx_text_add(o, "%slink=%d %s\n", prefix, t->link_index, t->link_kind);
+	if (t->making)
+		fx_text_add(o, "%smaking=1\n", prefix);
+}
+
+void fx_conn_twin_name(const char *name, char out[IFNAMSIZ])
+{
+	size_t n = strnlen(name, IFNAMSIZ - 1);
+
+	memcpy(out, name, n);
+	if (n == IFNAMSIZ - 1)
+		n--;
+	out[n] = name[n] == 'b' ? 'c' : 'b';
+	out[n + 1] = '\0';
+}
+
+int fx_tunnel_made_remove(struct fx_tunnel_made *t)
+{
+	int r = 0;
+
+	fx_wg_uapi_stop(t->wg_pid, t->ifname);
+	t->wg_pid = 0;
+	if (t->link_index) {
+		r = fx_link_delete_owned(t->ifname, t->link_index, t->link_kind);
+	} else if (t->making) { /* fexynd died while making it: found by its name */
+		fx_wg_uapi_stop_unrecorded(t->ifname);
+		r = fx_link_delete_kind(t->ifname, "wireguard");
+	}
+	t->making = false;
+	t->link_index = 0;
+	t->link_kind[0] = '\0';
+	return r;
+}
+
 int fx_conn_state_format(const struct fx_conn_saved *s, char *buf, size_t len)
 {
 	struct fx_text o = { .buf = buf, .len = len };
@@ -66,14 +107,14 @@ int fx_conn_state_format(const struct fx_conn_saved *s, char *buf, size_t len)
 	if (len == 0)
 		return -ENOSPC;
 	fx_text_add(&o, "# fexynd: the tunnel fexyn connect set up. Written by fexynd; do not edit.\n");
-	fx_text_add(&o, "version=" CONN_VERSION "\ninterface=%s\nbackend=%s\ncurrent=%zu\nwg_pid=%d\n"
+	fx_text_add(&o, "version=" CONN_VERSION "\ninterface=%s\nbackend=%s\ncurrent=%zu\n"
 	      "restore_src_valid_mark=%d\n",
-	  s->ifname, fx_backend_name(s->backend), s->current, (int)s->wg_pid,
-	  s->restore_src_valid_mark);
-	if (s->link_index > 0)
-		fx_text_add(&o, "link=%d %s\n", s->link_index, s->link_kind);
-	if (s->making)
-		fx_text_add(&o, "making=1\n");
+	  s->ifname, fx_backend_name(s->backend), s->current, s->restore_src_valid_mark);
+	format_made(&o, "", &s->tun);
+	if (s->has_standby) {
+		fx_text_add(&o, "standby=%zu\n", s->standby_config);
+		format_made(&o, "standby_", &s->standby);
+	}
 	format_plan(&o, &s->plan);
 	for (size_t c = 0; c < s->n_configs; c++) {
 		fx_text_add(&o, "config=%s\n", s->paths[c]);
@@ -193,22 +234,50 @@ static int parse_route(char *v, struct fx_route_plan *p, struct fx_err *err)
 }
 
 /* link=INDEX KIND: the link fexynd made. */
-static int parse_link(char *v, struct fx_conn_saved *s, struct fx_err *err)
+static int parse_link(char *v, struct fx_tunnel_made *t, struct fx_err *err)
 {
 	char *w[2];
 	size_t index;
 
 	if (words(v, w, 2) < 0 || parse_index(w[0], (size_t)INT32_MAX + 1, &index) < 0 || index == 0 ||
-	    strlen(w[1]) >= sizeof(s->link_kind))
+	    strlen(w[1]) >= sizeof(t->link_kind))
 		return fx_err_set(err, "expected INDEX KIND");
-	s->link_index = (int)index;
-	strcpy(s->link_kind, w[1]);
+	t->link_index = (int)index;
+	strcpy(t->link_kind, w[1]);
 	return 0;
+}
+
+static int parse_ifname(const char *v, char *out, struct fx_err *err)
+{
+	if (fx_ifname_check(v, err) < 0)
+		return -EINVAL;
+	snprintf(out, IFNAMSIZ, "%s", v);
+	return 0;
+}
+
+/* The keys of one made tunnel (format_made); 1 when key is none of them. */
+static int parse_made(const char *key, char *v, struct fx_tunnel_made *t, struct fx_err *err)
+{
+	size_t n;
+
+	if (strcmp(key, "tunnel") == 0)
+		return parse_ifname(v, t->ifname, err);
+	if (strcmp(key, "link") == 0)
+		return parse_link(v, t, err);
+	if (strcmp(key, "making") == 0)
+		return parse_flag(v, &t->making) < 0 ? fx_err_set(err, "expected 0 or 1") : 0;
+	if (strcmp(key, "wg_pid") == 0) {
+		if (parse_index(v, 1u << 22, &n) < 0)
+			return fx_err_set(err, "bad process id");
+		t->wg_pid = (pid_t)n;
+		return 0;
+	}
+	return 1;
 }
 
 static int parse_kv(const char *key, char *v, struct fx_conn_saved *s, struct fx_err *err)
 {
-	size_t n;
+	int r;
 
 	if (strcmp(key, "rule") == 0)
 		return parse_rule(v, &s->plan, err);
@@ -216,24 +285,20 @@ static int parse_kv(const char *key, char *v, struct fx_conn_saved *s, struct fx
 		return parse_route(v, &s->plan, err);
 	if (strcmp(key, "src_valid_mark") == 0)
 		return parse_flag(v, &s->plan.src_valid_mark) < 0 ? fx_err_set(err, "expected 0 or 1") : 0;
-	if (strcmp(key, "link") == 0)
-		return parse_link(v, s, err);
-	if (strcmp(key, "making") == 0)
-		return parse_flag(v, &s->making) < 0 ? fx_err_set(err, "expected 0 or 1") : 0;
-
+	if ((r = parse_made(key, v, &s->tun, err)) <= 0)
+		return r;
+	if (strncmp(key, "standby_", 8) == 0 && (r = parse_made(key + 8, v, &s->standby, err)) <= 0)
+		return r;
+	if (strcmp(key, "standby") == 0) {
+		s->has_standby = true;
+		return parse_index(v, FX_MAX_CONFIGS, &s->standby_config) < 0 ? fx_err_set(err, "bad index") : 0;
+	}
 	if (strcmp(key, "interface") == 0)
-		return fx_ifname_check(v, err) < 0 ? -EINVAL
-						   : (snprintf(s->ifname, sizeof(s->ifname), "%s", v), 0);
+		return parse_ifname(v, s->ifname, err);
 	if (strcmp(key, "backend") == 0)
 		return fx_backend_parse(v, &s->backend) < 0 ? fx_err_set(err, "unknown backend") : 0;
 	if (strcmp(key, "current") == 0)
 		return parse_index(v, FX_MAX_CONFIGS, &s->current) < 0 ? fx_err_set(err, "bad index") : 0;
-	if (strcmp(key, "wg_pid") == 0) {
-		if (parse_index(v, 1u << 22, &n) < 0)
-			return fx_err_set(err, "bad process id");
-		s->wg_pid = (pid_t)n;
-		return 0;
-	}
 	if (strcmp(key, "restore_src_valid_mark") == 0)
 		return parse_flag(v, &s->restore_src_valid_mark) < 0 ? fx_err_set(err, "expected 0 or 1") : 0;
 	if (strcmp(key, "config") == 0) {
@@ -269,6 +334,11 @@ int fx_conn_state_parse(const char *text, size_t len, struct fx_conn_saved *s, s
 	r = fx_kv_parse(text, len, CONN_VERSION, "fexyn connect state", conn_kv, s, err);
 	if (r == 0 && (!s->ifname[0] || s->n_configs == 0 || s->current >= s->n_configs))
 		r = fx_err_set(err, "incomplete: needs interface, a config and a current one");
+	if (r == 0 && s->has_standby && (s->standby_config >= s->n_configs || !s->standby.ifname[0]))
+		r = fx_err_set(err, "standby: needs a config and standby_tunnel");
+	/* Written before there were standbys: the tunnel had the given name. */
+	if (r == 0 && !s->tun.ifname[0])
+		snprintf(s->tun.ifname, sizeof(s->tun.ifname), "%s", s->ifname);
 	return r;
 }
 

@@ -22,8 +22,21 @@
 
 enum fx_backend { FX_BACKEND_AUTO, FX_BACKEND_KERNEL, FX_BACKEND_USERSPACE };
 
-struct fx_conn_saved {
+/* One WireGuard tunnel fexynd made: only a link with this index and kind
+ * is ever configured or deleted, only this wireguard-go ended. */
+struct fx_tunnel_made {
 	char ifname[IFNAMSIZ];
+	pid_t wg_pid;           /* wireguard-go, 0 if none */
+	int link_index;         /* 0: none made */
+	char link_kind[FX_LINK_KIND_MAX];
+	/* Being made: the link or process may exist before its index or pid
+	 * could be written down (fexynd killed in between); it is then found
+	 * by its name, which was free when making began. */
+	bool making;
+};
+
+struct fx_conn_saved {
+	char ifname[IFNAMSIZ];  /* the name connect was given */
 	enum fx_backend backend;
 	size_t n_configs;
 	/* What each config is called in messages and status: the path the
@@ -33,16 +46,15 @@ struct fx_conn_saved {
 	bool has_resolved[FX_MAX_CONFIGS][FX_WG_MAX_PEERS];
 	struct fx_endpoint resolved[FX_MAX_CONFIGS][FX_WG_MAX_PEERS];
 	size_t current;
-	pid_t wg_pid;           /* wireguard-go, 0 if none */
 	bool restore_src_valid_mark; /* connect turned it on: disconnect turns it off */
-	/* The link fexynd made for the current attempt: only a link with this
-	 * index and kind is ever configured or deleted (0: none made). */
-	int link_index;
-	char link_kind[FX_LINK_KIND_MAX];
-	/* Being made: the link or process may exist before its index or pid
-	 * could be written down (fexynd killed in between); it is then found
-	 * by its name, which was free when making began. */
-	bool making;
+	/* The current attempt's tunnel: ifname, or its twin after a switch to
+	 * the standby (fx_conn_twin_name). */
+	struct fx_tunnel_made tun;
+	/* The hot standby: config standby_config's tunnel, made beside the
+	 * current one with no route into it (tunnel.c). */
+	bool has_standby;
+	size_t standby_config;
+	struct fx_tunnel_made standby;
 	/* The routes and rules installed for it, written before they are:
 	 * undone exactly, whatever the config file says by then. */
 	struct fx_route_plan plan;
@@ -56,6 +68,12 @@ struct fx_conn_texts {
 };
 
 const char *fx_backend_name(enum fx_backend b);
+/* The other of the two names a connect's tunnels take turns with: name
+ * with a 'b' after it (its last character replaced when there is no room). */
+void fx_conn_twin_name(const char *name, char out[IFNAMSIZ]);
+/* Ends the tunnel's wireguard-go and deletes its link, if still the one
+ * made; -EPERM when the link is no longer that one (left alone). */
+int fx_tunnel_made_remove(struct fx_tunnel_made *t);
 int fx_backend_parse(const char *s, enum fx_backend *out);
 
 int fx_conn_state_format(const struct fx_conn_saved *s, char *buf, size_t len);

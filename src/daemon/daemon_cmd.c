@@ -79,8 +79,8 @@ static void status_conn(const struct fx_daemon *d, struct fx_reply *reply)
 		return;
 	fx_reply_line(reply, "config=%s", c->saved.paths[c->saved.current]);
 	fx_reply_line(reply, "configs=%zu", c->saved.n_configs);
-	fx_reply_line(reply, "backend=%s", c->saved.wg_pid ? "userspace"
-					   : strcmp(c->saved.link_kind, "wireguard") == 0 ? "kernel"
+	fx_reply_line(reply, "backend=%s", c->saved.tun.wg_pid ? "userspace"
+					   : strcmp(c->saved.tun.link_kind, "wireguard") == 0 ? "kernel"
 					   : fx_backend_name(c->saved.backend));
 	fx_reply_line(reply, "handshake=%s", d->m.handshake ? "yes" : "no");
 	fx_reply_line(reply, "attempts=%u", c->attempts);

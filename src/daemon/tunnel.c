@@ -24,6 +24,7 @@
 #include "context.h"
 #include "daemon_apply.h"
 #include "tunnel.h"
+#include "tunnel_dev.h"
 #include "clock.h"
 #include "dns.h"
 #include "resolved.h"
@@ -212,21 +213,13 @@ static void set_error(struct fx_daemon *d, const char *fmt, ...)
 	log_warn("%s", d->conn.last_error);
 }
 
-static int save(struct fx_daemon *d)
+int fx_conn_save(struct fx_daemon *d)
 {
 	int r = fx_conn_state_save(d->cfg.state_dir, &d->conn.saved);
 
 	if (r < 0)
 		log_err("cannot save the connect state in %s: %s", d->cfg.state_dir, strerror(-r));
 	return r;
-}
-
-/* What fexynd may have made before it could record it: a wireguard-go for
- * the name in this namespace, a kernel WireGuard link of the name. */
-static int remove_half_made(const char *ifname)
-{
-	fx_wg_uapi_stop_unrecorded(ifname);
-	return fx_link_delete_kind(ifname, "wireguard");
 }
 
 /* Out of the event loop first: a wireguard-go forked meanwhile may hold a
@@ -251,114 +244,19 @@ static void tunnel_down(struct fx_daemon *d)
 	int r = fx_route_plan_undo(&c->saved.plan);
 
 	if (r < 0)
-		log_warn("cannot remove a route or rule of %s: %s", c->saved.ifname, strerror(-r));
-	fx_wg_uapi_stop(c->saved.wg_pid, c->saved.ifname);
-	c->saved.wg_pid = 0;
-	r = 0;
-	if (c->saved.link_index)
-		r = fx_link_delete_owned(c->saved.ifname, c->saved.link_index, c->saved.link_kind);
-	else if (c->saved.making)
-		r = remove_half_made(c->saved.ifname);
-	c->saved.making = false;
-	if (r == -EPERM)
-		log_warn("%s is no longer the link fexynd made: left alone", c->saved.ifname);
-	else if (r < 0)
-		log_warn("cannot delete %s: %s", c->saved.ifname, strerror(-r));
-	c->saved.link_index = 0;
-	c->saved.link_kind[0] = '\0';
+		log_warn("cannot remove a route or rule of %s: %s", c->saved.tun.ifname, strerror(-r));
+	fx_dev_remove(&c->saved.tun);
 	memset(&c->saved.plan, 0, sizeof(c->saved.plan));
 	close_probe(d);
 	c->tunnel_made = false;
 	fx_machine_handshake(&d->m, false);
 }
 
-static enum fx_backend pick_backend(enum fx_backend wanted)
-{
-	if (wanted != FX_BACKEND_AUTO)
-		return wanted;
-	return fx_wg_kernel_available() ? FX_BACKEND_KERNEL : FX_BACKEND_USERSPACE;
-}
-
-/* The name must be free: fexynd configures and deletes only links it made,
- * never one that was there (a veth, another program's tunnel). */
-static int claim_name(const char *ifname, struct fx_err *err)
-{
-	struct fx_link l;
-	int r = fx_rtnl_get_link(ifname, &l);
-
-	if (r < 0)
-		return fx_err_set(err, "cannot look up interface %s: %s", ifname, strerror(-r)), r;
-	if (l.present)
-		return fx_err_set(err, "interface %s already exists (%s) and fexyn did not make it: "
-				       "choose another name with --interface", ifname,
-				  l.kind[0] ? l.kind : "of no kind given"), -EEXIST;
-	return 0;
-}
-
-/* Records the link just made, by index and kind: the one fexynd may touch. */
-static int adopt_link(struct fx_daemon *d, const char *kind, struct fx_err *err)
-{
-	struct fx_conn *c = &d->conn;
-	struct fx_link l;
-	int r = fx_rtnl_get_link(c->saved.ifname, &l);
-
-	if (r == 0 && (!l.present || strcmp(l.kind, kind) != 0))
-		r = -ENODEV;
-	if (r < 0)
-		return fx_err_set(err, "%s did not appear as a %s link: %s", c->saved.ifname, kind,
-				  strerror(-r)), r;
-	c->saved.link_index = l.ifindex;
-	snprintf(c->saved.link_kind, sizeof(c->saved.link_kind), "%s", kind);
-	c->saved.making = false;
-	save(d); /* a restarted daemon must find and remove exactly this link */
-	return 0;
-}
-
-static int make_device(struct fx_daemon *d, const struct fx_wg_config *cfg, struct fx_err *err)
-{
-	struct fx_conn *c = &d->conn;
-	const char *ifname = c->saved.ifname;
-	int r = claim_name(ifname, err);
-
-	if (r < 0)
-		return r;
-	/* Written down first: a link or a process made before its index or
-	 * pid is recorded is then still found and removed by its name. */
-	c->saved.making = true;
-	if ((r = save(d)) < 0)
-		return fx_err_set(err, "cannot record %s before making it", ifname), r;
-	if (pick_backend(c->saved.backend) == FX_BACKEND_KERNEL) {
-		r = fx_wg_kernel_create(ifname, err);
-		if (r == 0) {
-			c->tunnel_made = true;
-			r = adopt_link(d, "wireguard", err);
-		}
-		return r < 0 ? r : fx_wg_kernel_configure(ifname, cfg, fx_route_fwmark(cfg), err);
-	}
-	r = fx_wg_uapi_start(d->cfg.wireguard_go, ifname, &c->saved.wg_pid, err);
-	if (r == 0) {
-		c->tunnel_made = true;
-		save(d); /* a restarted daemon must find and end this process */
-		r = adopt_link(d, "tun", err);
-	}
-	if (r == 0)
-		r = fx_wg_uapi_configure(ifname, c->saved.wg_pid, cfg, fx_route_fwmark(cfg), err);
-	return r;
-}
-
-static int wg_status(const struct fx_daemon *d, struct fx_wg_status *st)
-{
-	memset(st, 0, sizeof(*st));
-	if (d->conn.saved.wg_pid)
-		return fx_wg_uapi_status(d->conn.saved.ifname, d->conn.saved.wg_pid, st);
-	return fx_wg_kernel_status(d->conn.saved.ifname, st);
-}
-
 static int open_probe(struct fx_daemon *d)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
 	struct fx_conn *c = &d->conn;
-	int fd = fx_probe_open(c->probe.family, c->saved.ifname);
+	int fd = fx_probe_open(c->probe.family, c->saved.tun.ifname);
 
 	if (fd < 0)
 		return fd;
@@ -385,13 +283,13 @@ static void send_probe(struct fx_daemon *d, uint64_t now)
 	if (!c->have_probe)
 		return;
 	if (c->probe_fd < 0 && (r = open_probe(d)) < 0) {
-		log_warn("cannot open a probe socket on %s: %s", c->saved.ifname, strerror(-r));
+		log_warn("cannot open a probe socket on %s: %s", c->saved.tun.ifname, strerror(-r));
 		return;
 	}
 	seq = d->m.handshake ? fx_live_probe_sent(&c->live, now) : c->probe_seq++;
 	r = fx_probe_send(c->probe_fd, &c->probe, seq);
 	if (r < 0 && r != -EAGAIN)
-		log_warn("probe through %s: %s", c->saved.ifname, strerror(-r));
+		log_warn("probe through %s: %s", c->saved.tun.ifname, strerror(-r));
 }
 
 /* The routes and rules are recorded before they go in: a restarted
@@ -404,21 +302,23 @@ static int route(struct fx_daemon *d, const struct fx_wg_config *cfg, struct fx_
 
 	if (r < 0)
 		return fx_err_set(err, "too many routes: %s", strerror(-r)), r;
-	r = save(d);
+	r = fx_conn_save(d);
 	if (r < 0)
 		return fx_err_set(err, "cannot record the routes in %s: %s", d->cfg.state_dir,
 				  strerror(-r)), r;
-	return fx_route_plan_apply(&c->saved.plan, c->saved.ifname, err);
+	return fx_route_plan_apply(&c->saved.plan, c->saved.tun.ifname, err);
 }
 
 /* Interface, keys and peers, addresses and MTU, routing. */
 static int tunnel_up(struct fx_daemon *d, const struct fx_wg_config *cfg, struct fx_err *err)
 {
 	struct fx_conn *c = &d->conn;
-	const char *ifname = c->saved.ifname;
-	int r = make_device(d, cfg, err);
+	const char *ifname = c->saved.tun.ifname;
+	int r = fx_dev_make(d, &c->saved.tun, cfg, fx_route_fwmark(cfg), err);
 
-	if (r == 0 && fx_link_check_owned(ifname, c->saved.link_index, c->saved.link_kind) < 0) {
+	c->tunnel_made = r == 0 || c->saved.tun.link_index || c->saved.tun.wg_pid;
+
+	if (r == 0 && fx_link_check_owned(ifname, c->saved.tun.link_index, c->saved.tun.link_kind) < 0) {
 		fx_err_set(err, "%s is no longer the link fexynd made", ifname);
 		r = -EPERM;
 	}
@@ -473,13 +373,13 @@ static void attempt_begin(struct fx_daemon *d)
 	struct fx_guard g;
 	int r;
 
-	guard_of(c->saved.ifname, cfg, &g);
+	guard_of(c->saved.tun.ifname, cfg, &g);
 	c->attempt_ms = c->last_probe_ms = fx_now_ms();
 	arm_timer(c, FAST_TICK_MS);
 	c->have_probe = fx_probe_target(cfg, &c->probe) == 0;
 	if (!c->have_probe)
 		ensure_handshake_starter(&c->cfgs[c->saved.current]);
-	if (fx_state_save(d->cfg.state_dir, &g) < 0 || save(d) < 0)
+	if (fx_state_save(d->cfg.state_dir, &g) < 0 || fx_conn_save(d) < 0)
 		log_err("cannot persist the attempt; a restarted fexynd may block instead");
 	fx_machine_guard(&d->m, &g, true); /* and no handshake yet */
 	fx_daemon_refresh_link(d);
@@ -497,7 +397,7 @@ static void attempt_begin(struct fx_daemon *d)
 				  strerror(-r));
 	}
 	endpoint_text(d, ep, sizeof(ep));
-	log_info("connecting %s to %s (%s)", c->saved.ifname, ep, c->saved.paths[c->saved.current]);
+	log_info("connecting %s to %s (%s)", c->saved.tun.ifname, ep, c->saved.paths[c->saved.current]);
 	r = tunnel_up(d, cfg, &err);
 	if (r < 0) {
 		set_error(d, "%s: %s", c->saved.paths[c->saved.current], err.msg);
@@ -507,7 +407,7 @@ static void attempt_begin(struct fx_daemon *d)
 	fx_daemon_refresh_link(d);
 	/* systemd-resolved sets DNS per link: the link exists only now. */
 	if (uses_resolved(d) &&
-	    (r = fx_resolved_apply(d->cfg.resolvectl, d->cfg.state_dir, c->saved.ifname, cfg)) < 0)
+	    (r = fx_resolved_apply(d->cfg.resolvectl, d->cfg.state_dir, c->saved.tun.ifname, cfg)) < 0)
 		set_error(d, "cannot set the tunnel's DNS through %s: %s", d->cfg.resolvectl,
 			  strerror(-r));
 	send_probe(d, c->attempt_ms);
@@ -549,16 +449,21 @@ static void remember_src_valid_mark(struct fx_conn_saved *s)
 		s->restore_src_valid_mark = true;
 }
 
+static bool is_ours(const struct fx_tunnel_made *t, const char *ifname)
+{
+	return strcmp(t->ifname, ifname) == 0 &&
+	       fx_link_check_owned(ifname, t->link_index, t->link_kind) != -EPERM;
+}
+
 /* A name another link has is refused before anything changes, unless it
  * is the tunnel this connect replaces. */
 static int check_name(const struct fx_daemon *d, const char *ifname, struct fx_err *err)
 {
 	const struct fx_conn_saved *cur = &d->conn.saved;
 
-	if (d->conn.active && strcmp(cur->ifname, ifname) == 0 &&
-	    fx_link_check_owned(ifname, cur->link_index, cur->link_kind) != -EPERM)
+	if (d->conn.active && (is_ours(&cur->tun, ifname) || (cur->has_standby && is_ours(&cur->standby, ifname))))
 		return 0;
-	return claim_name(ifname, err);
+	return fx_dev_claim_name(ifname, err);
 }
 
 /* fexynd's own copies, for a restart; fewer configs than before leave no
@@ -583,6 +488,10 @@ int fx_conn_start(struct fx_daemon *d, const struct fx_conn_saved *want,
 	struct fx_conn_saved s = *want;
 	struct fx_wg_config *cfgs = NULL;
 	int r = check_name(d, s.ifname, err);
+
+	memset(&s.tun, 0, sizeof(s.tun));
+	snprintf(s.tun.ifname, sizeof(s.tun.ifname), "%s", s.ifname);
+	s.has_standby = false;
 
 	if (r == 0)
 		r = load_configs(&s, texts, &cfgs, err);
@@ -642,7 +551,7 @@ void fx_conn_stop(struct fx_daemon *d)
 	c->active = false;
 	c->last_error[0] = '\0';
 	forget_tunnel(d);
-	log_info("%s removed", c->saved.ifname);
+	log_info("%s removed", c->saved.tun.ifname);
 }
 
 /* The configs as fexynd kept them: the client's files are never read again. */
@@ -844,11 +753,11 @@ void fx_conn_on_timer(struct fx_daemon *d)
 	if (!d->m.link.present)
 		fx_daemon_refresh_link(d);
 	if (!d->m.link.present) {
-		set_error(d, "%s vanished", c->saved.ifname);
+		set_error(d, "%s vanished", c->saved.tun.ifname);
 		next_config(d);
 		return;
 	}
-	if (wg_status(d, &st) < 0)
+	if (fx_dev_status(&c->saved.tun, &st) < 0)
 		memset(&st, 0, sizeof(st)); /* no answer: counts as no traffic */
 	if (!d->m.handshake)
 		watch_handshake(d, &st, now);
@@ -858,9 +767,9 @@ void fx_conn_on_timer(struct fx_daemon *d)
 
 void fx_conn_on_child_exit(struct fx_daemon *d, pid_t pid, int status)
 {
-	if (!d->conn.active || pid != d->conn.saved.wg_pid)
+	if (!d->conn.active || pid != d->conn.saved.tun.wg_pid)
 		return;
-	d->conn.saved.wg_pid = 0;
-	set_error(d, "wireguard-go for %s exited (status %d)", d->conn.saved.ifname,
+	d->conn.saved.tun.wg_pid = 0;
+	set_error(d, "wireguard-go for %s exited (status %d)", d->conn.saved.tun.ifname,
 		  WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 }

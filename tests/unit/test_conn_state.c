@@ -46,10 +46,17 @@ static void fill(struct fx_conn_saved *s)
 	s->has_resolved[1][FX_WG_MAX_PEERS - 1] = true;
 	s->resolved[1][FX_WG_MAX_PEERS - 1] = endpoint("203.0.113.9:1194");
 	s->current = 1;
-	s->wg_pid = 1234;
+	strcpy(s->tun.ifname, "fexyn0b"); /* switched to the standby's name */
+	s->tun.wg_pid = 1234;
 	s->restore_src_valid_mark = true;
-	s->link_index = 17;
-	strcpy(s->link_kind, "tun");
+	s->tun.link_index = 17;
+	strcpy(s->tun.link_kind, "tun");
+	s->has_standby = true;
+	s->standby_config = 0;
+	strcpy(s->standby.ifname, "fexyn0");
+	s->standby.wg_pid = 4321;
+	s->standby.link_index = 18;
+	strcpy(s->standby.link_kind, "tun");
 	s->plan.rules[s->plan.n_rules++] = (struct fx_rule_spec){ .family = AF_INET, .priority = 32765,
 		.table = 51820, .not_fwmark = true, .fwmark = 51820 };
 	s->plan.rules[s->plan.n_rules++] = (struct fx_rule_spec){ .family = AF_INET6, .priority = 32764,
@@ -84,6 +91,15 @@ static void assert_same_plan(const struct fx_route_plan *a, const struct fx_rout
 	assert_int_equal(a->src_valid_mark, b->src_valid_mark);
 }
 
+static void assert_same_made(const struct fx_tunnel_made *a, const struct fx_tunnel_made *b)
+{
+	assert_string_equal(a->ifname, b->ifname);
+	assert_int_equal(a->wg_pid, b->wg_pid);
+	assert_int_equal(a->link_index, b->link_index);
+	assert_string_equal(a->link_kind, b->link_kind);
+	assert_int_equal(a->making, b->making);
+}
+
 static void assert_same(const struct fx_conn_saved *a, const struct fx_conn_saved *b)
 {
 	assert_string_equal(a->ifname, b->ifname);
@@ -103,11 +119,13 @@ static void assert_same(const struct fx_conn_saved *a, const struct fx_conn_save
 		}
 	}
 	assert_int_equal(a->current, b->current);
-	assert_int_equal(a->wg_pid, b->wg_pid);
 	assert_int_equal(a->restore_src_valid_mark, b->restore_src_valid_mark);
-	assert_int_equal(a->link_index, b->link_index);
-	assert_string_equal(a->link_kind, b->link_kind);
-	assert_int_equal(a->making, b->making);
+	assert_same_made(&a->tun, &b->tun);
+	assert_int_equal(a->has_standby, b->has_standby);
+	if (a->has_standby) {
+		assert_int_equal(a->standby_config, b->standby_config);
+		assert_same_made(&a->standby, &b->standby);
+	}
 	assert_same_plan(&a->plan, &b->plan);
 }
 
@@ -135,17 +153,21 @@ static void round_trip(void **state)
 	assert_int_equal(back.resolved[1][0].proto, IPPROTO_UDP);
 
 	/* A link being made when fexynd was killed: found by its name. */
-	saved.making = true;
+	saved.tun.making = true;
+	saved.standby.making = true;
 	assert_int_equal(fx_conn_state_format(&saved, text, sizeof(text)), 0);
 	assert_non_null(strstr(text, "\nmaking=1\n"));
+	assert_non_null(strstr(text, "\nstandby_making=1\n"));
 	assert_int_equal(parse(text, &back, &err), 0);
 	assert_same(&saved, &back);
-	saved.making = false;
+	saved.tun.making = false;
+	saved.standby.making = false;
 
 	/* The other values of each field. */
 	saved.backend = FX_BACKEND_KERNEL;
 	saved.current = 0;
-	saved.wg_pid = 0;
+	saved.tun.wg_pid = 0;
+	saved.has_standby = false;
 	saved.restore_src_valid_mark = false;
 	memset(saved.has_resolved, 0, sizeof(saved.has_resolved));
 	assert_int_equal(fx_conn_state_format(&saved, text, sizeof(text)), 0);
@@ -183,9 +205,14 @@ static void format_text(void **state)
 		"interface=fexyn0\n"
 		"backend=userspace\n"
 		"current=1\n"
-		"wg_pid=1234\n"
 		"restore_src_valid_mark=1\n"
+		"tunnel=fexyn0b\n"
+		"wg_pid=1234\n"
 		"link=17 tun\n"
+		"standby=0\n"
+		"standby_tunnel=fexyn0\n"
+		"standby_wg_pid=4321\n"
+		"standby_link=18 tun\n"
 		"rule=inet 32765 51820 1 51820 0\n"
 		"rule=inet6 32764 254 0 0 1\n"
 		"route=0.0.0.0/0 51820 0\n"
@@ -232,6 +259,19 @@ static void format_short_buffer_is_enospc(void **state)
 	}
 }
 
+static void twin_names_differ_and_fit(void **state)
+{
+	char out[IFNAMSIZ];
+
+	(void)state;
+	fx_conn_twin_name("fexyn0", out);
+	assert_string_equal(out, "fexyn0b");
+	fx_conn_twin_name("abcdefghijklmno", out); /* 15: no room */
+	assert_string_equal(out, "abcdefghijklmnb");
+	fx_conn_twin_name("abcdefghijklmnb", out);
+	assert_string_equal(out, "abcdefghijklmnc");
+}
+
 static void parse_skips_comments_and_blank_lines(void **state)
 {
 	struct fx_err err;
@@ -246,7 +286,10 @@ static void parse_skips_comments_and_blank_lines(void **state)
 	assert_string_equal(back.paths[0], "/a.conf");
 	/* Not given: the defaults. */
 	assert_int_equal(back.backend, FX_BACKEND_AUTO);
-	assert_int_equal(back.wg_pid, 0);
+	assert_int_equal(back.tun.wg_pid, 0);
+	/* Written before standbys: the tunnel has the name given, none beside it. */
+	assert_string_equal(back.tun.ifname, "wg0");
+	assert_false(back.has_standby);
 	assert_false(back.restore_src_valid_mark);
 	assert_false(back.has_resolved[0][0]);
 }
@@ -295,6 +338,15 @@ static void parse_errors_name_the_line(void **state)
 	expect_error(HEAD "config=/a.conf\nwg_pid=abc\n", "line 4: wg_pid: bad process id");
 	expect_error(HEAD "config=/a.conf\nwg_pid=-5\n", "line 4: wg_pid: bad process id");
 	expect_error(HEAD "config=/a.conf\nmaking=2\n", "line 4: making: expected 0 or 1");
+	expect_error(HEAD "config=/a.conf\nstandby_making=2\n", "line 4: standby_making: expected 0 or 1");
+	expect_error(HEAD "config=/a.conf\nstandby_wg_pid=x\n", "line 4: standby_wg_pid: bad process id");
+	expect_error(HEAD "config=/a.conf\nstandby_tunnel=a/b\n", "line 4: standby_tunnel: ");
+	expect_error(HEAD "config=/a.conf\nstandby=9\n", "line 4: standby: bad index");
+	expect_error(HEAD "config=/a.conf\ncurrent=0\nstandby=1\nstandby_tunnel=fexyn0b\n",
+		     "standby: needs a config and standby_tunnel");
+	expect_error(HEAD "config=/a.conf\nconfig=/b.conf\ncurrent=0\nstandby=1\n",
+		     "standby: needs a config and standby_tunnel");
+	expect_error(HEAD "config=/a.conf\nstandby_colour=1\n", "line 4: standby_colour: unknown key");
 	expect_error(HEAD "config=/a.conf\nrestore_src_valid_mark=2\n",
 		     "line 4: restore_src_valid_mark: expected 0 or 1");
 	expect_error("version=1\ninterface=bad/name\n", "line 2: interface: ");
@@ -414,6 +466,7 @@ int main(void)
 		cmocka_unit_test(format_text),
 		cmocka_unit_test(format_short_buffer_is_enospc),
 		cmocka_unit_test(parse_skips_comments_and_blank_lines),
+		cmocka_unit_test(twin_names_differ_and_fit),
 		cmocka_unit_test(parse_errors_name_the_line),
 		cmocka_unit_test(parse_too_many_configs),
 		cmocka_unit_test(config_path_length_limit),

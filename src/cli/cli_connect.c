@@ -1,15 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fexyn connect [--interface NAME] [--backend auto|kernel|userspace]
- *               [--wait SECONDS | --no-wait] CONFIG [CONFIG ...]
+ *               [--no-standby] [--wait SECONDS | --no-wait] CONFIG [CONFIG ...]
  *
  * Brings up a WireGuard tunnel from wg-quick files, the firewall first.
  * Each file is opened here, with the caller's own rights, and checked, so a
  * mistake is reported with its file, line and key before the daemon is
  * asked for anything; then the open file itself goes to fexynd, which
  * never opens a path for a client (a config the caller cannot read is one
- * fexynd will not read for it). With several configs, fexynd moves
- * round-robin to the next when a server stops answering.
+ * fexynd will not read for it). With several configs, fexynd keeps the
+ * next one's tunnel up beside the current one (the hot standby; not with
+ * --no-standby) and moves to it when a server stops answering.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,6 +34,7 @@
 
 struct connect_args {
 	const char *ifname, *backend;
+	bool no_standby;
 	long wait_s;
 	int first_config;
 };
@@ -44,6 +46,7 @@ static int parse(int argc, char **argv, struct connect_args *a)
 		{ "backend", required_argument, NULL, 'b' },
 		{ "wait", required_argument, NULL, 'w' },
 		{ "no-wait", no_argument, NULL, 'n' },
+		{ "no-standby", no_argument, NULL, 's' },
 		{ 0 },
 	};
 	enum fx_backend b;
@@ -69,6 +72,8 @@ static int parse(int argc, char **argv, struct connect_args *a)
 			return fx_cli_usage_error("connect", "--wait: '%s' is not 0 to 3600 seconds", optarg);
 		else if (c == 'n')
 			a->wait_s = 0;
+		else if (c == 's')
+			a->no_standby = true;
 		else if (c == '?' || c == ':')
 			return fx_cli_usage_error("connect", "unknown option or missing value: '%s'",
 						  argv[optind - 1]);
@@ -238,6 +243,8 @@ int fx_cli_connect(const struct fx_cli *cli, int argc, char **argv)
 	if (a.backend)
 		snprintf(request + strlen(request), sizeof(request) - strlen(request), " backend=%s",
 			 a.backend);
+	if (a.no_standby)
+		snprintf(request + strlen(request), sizeof(request) - strlen(request), " standby=no");
 	for (int i = a.first_config; r == FX_EXIT_OK && i < argc; i++)
 		r = add_config(request, sizeof(request), argv[i], &fds[n_fds++]);
 	if (r == FX_EXIT_OK)

@@ -21,7 +21,8 @@ static bool is_list_key(const char *key)
 static bool is_number_key(const char *key)
 {
 	return strcmp(key, "since") == 0 || strcmp(key, "fwmark") == 0 ||
-	       strcmp(key, "daemon_pid") == 0;
+	       strcmp(key, "daemon_pid") == 0 || strcmp(key, "switches") == 0 ||
+	       strcmp(key, "switched_at") == 0;
 }
 
 static void json_string(const char *s)

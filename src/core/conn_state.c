@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "conn_state.h"
 #include "key.h"
-#include "link.h"
-#include "wg_uapi.h"
 #include "state.h"
 #include "text.h"
 
@@ -81,24 +79,6 @@ void fx_conn_twin_name(const char *name, char out[IFNAMSIZ])
 	out[n + 1] = '\0';
 }
 
-int fx_tunnel_made_remove(struct fx_tunnel_made *t)
-{
-	int r = 0;
-
-	fx_wg_uapi_stop(t->wg_pid, t->ifname);
-	t->wg_pid = 0;
-	if (t->link_index) {
-		r = fx_link_delete_owned(t->ifname, t->link_index, t->link_kind);
-	} else if (t->making) { /* fexynd died while making it: found by its name */
-		fx_wg_uapi_stop_unrecorded(t->ifname);
-		r = fx_link_delete_kind(t->ifname, "wireguard");
-	}
-	t->making = false;
-	t->link_index = 0;
-	t->link_kind[0] = '\0';
-	return r;
-}
-
 int fx_conn_state_format(const struct fx_conn_saved *s, char *buf, size_t len)
 {
 	struct fx_text o = { .buf = buf, .len = len };
@@ -110,6 +90,8 @@ int fx_conn_state_format(const struct fx_conn_saved *s, char *buf, size_t len)
 	fx_text_add(&o, "version=" CONN_VERSION "\ninterface=%s\nbackend=%s\ncurrent=%zu\n"
 	      "restore_src_valid_mark=%d\n",
 	  s->ifname, fx_backend_name(s->backend), s->current, s->restore_src_valid_mark);
+	if (s->no_standby)
+		fx_text_add(&o, "hot_standby=0\n");
 	format_made(&o, "", &s->tun);
 	if (s->has_standby) {
 		fx_text_add(&o, "standby=%zu\n", s->standby_config);
@@ -299,6 +281,14 @@ static int parse_kv(const char *key, char *v, struct fx_conn_saved *s, struct fx
 		return fx_backend_parse(v, &s->backend) < 0 ? fx_err_set(err, "unknown backend") : 0;
 	if (strcmp(key, "current") == 0)
 		return parse_index(v, FX_MAX_CONFIGS, &s->current) < 0 ? fx_err_set(err, "bad index") : 0;
+	if (strcmp(key, "hot_standby") == 0) {
+		bool on;
+
+		if (parse_flag(v, &on) < 0)
+			return fx_err_set(err, "expected 0 or 1");
+		s->no_standby = !on;
+		return 0;
+	}
 	if (strcmp(key, "restore_src_valid_mark") == 0)
 		return parse_flag(v, &s->restore_src_valid_mark) < 0 ? fx_err_set(err, "expected 0 or 1") : 0;
 	if (strcmp(key, "config") == 0) {

@@ -47,6 +47,7 @@ struct fx_conn_saved {
 	struct fx_endpoint resolved[FX_MAX_CONFIGS][FX_WG_MAX_PEERS];
 	size_t current;
 	bool restore_src_valid_mark; /* connect turned it on: disconnect turns it off */
+	bool no_standby;        /* fexyn connect --no-standby: cold switches only */
 	/* The current attempt's tunnel: ifname, or its twin after a switch to
 	 * the standby (fx_conn_twin_name). */
 	struct fx_tunnel_made tun;
@@ -72,7 +73,9 @@ const char *fx_backend_name(enum fx_backend b);
  * with a 'b' after it (its last character replaced when there is no room). */
 void fx_conn_twin_name(const char *name, char out[IFNAMSIZ]);
 /* Ends the tunnel's wireguard-go and deletes its link, if still the one
- * made; -EPERM when the link is no longer that one (left alone). */
+ * made; -EPERM when the link is no longer that one (left alone).
+ * (tunnel_made.c: apart, so that a program that only reads and writes the
+ * state links no rtnetlink.) */
 int fx_tunnel_made_remove(struct fx_tunnel_made *t);
 int fx_backend_parse(const char *s, enum fx_backend *out);
 

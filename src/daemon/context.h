@@ -49,7 +49,14 @@ struct fx_conn {
 	uint64_t attempt_ms, last_rx_ms, last_probe_ms;
 	uint64_t rx_bytes;
 	struct fx_live live;          /* after it: is the server alive? */
-	uint64_t dead_ms;             /* a server was last found dead (0: never) */
+	uint64_t dead_ms;             /* config dead_config's server was found dead (0: never) */
+	size_t dead_config;
+	/* The hot standby's life (standby.c); what was made is in saved.standby. */
+	bool standby_ready;           /* handshaken, and its session fresh */
+	uint64_t standby_made_ms, standby_check_ms, standby_retry_ms;
+	unsigned switches;            /* to a standby, since connect */
+	time_t switched_at;
+	char last_switch[2 * FX_CONF_PATH_MAX + 320]; /* why the last one happened */
 	unsigned attempts;            /* attempts that failed, since connect */
 	char last_error[640];
 };

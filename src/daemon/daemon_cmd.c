@@ -70,6 +70,32 @@ static void status_guard(const struct fx_daemon *d, struct fx_reply *reply)
 	status_prefixes(reply, "route", d->m.guard.routes, d->m.guard.n_routes);
 }
 
+/* The hot standby, and the last switch to one. */
+static void status_standby(const struct fx_conn *c, struct fx_reply *reply)
+{
+	const struct fx_conn_saved *s = &c->saved;
+	char ep[FX_ENDPOINT_STRLEN];
+
+	if (s->has_standby) {
+		fx_reply_line(reply, "standby=%s", s->paths[s->standby_config]);
+		fx_reply_line(reply, "standby_interface=%s", s->standby.ifname);
+		for (size_t p = 0; p < FX_WG_MAX_PEERS; p++) {
+			if (!s->has_resolved[s->standby_config][p])
+				continue;
+			fx_endpoint_format(&s->resolved[s->standby_config][p], ep, sizeof(ep));
+			fx_reply_line(reply, "standby_endpoint=%s", ep);
+			break;
+		}
+	}
+	fx_reply_line(reply, "standby_state=%s", !s->has_standby ? "none"
+						 : c->standby_ready ? "ready" : "handshaking");
+	fx_reply_line(reply, "switches=%u", c->switches);
+	if (c->last_switch[0]) {
+		fx_reply_line(reply, "last_switch=%s", c->last_switch);
+		fx_reply_line(reply, "switched_at=%lld", (long long)c->switched_at);
+	}
+}
+
 static void status_conn(const struct fx_daemon *d, struct fx_reply *reply)
 {
 	const struct fx_conn *c = &d->conn;
@@ -83,6 +109,7 @@ static void status_conn(const struct fx_daemon *d, struct fx_reply *reply)
 					   : strcmp(c->saved.tun.link_kind, "wireguard") == 0 ? "kernel"
 					   : fx_backend_name(c->saved.backend));
 	fx_reply_line(reply, "handshake=%s", d->m.handshake ? "yes" : "no");
+	status_standby(c, reply);
 	fx_reply_line(reply, "attempts=%u", c->attempts);
 	if (c->last_error[0])
 		fx_reply_line(reply, "last_error=%s", c->last_error);
@@ -239,6 +266,12 @@ static int parse_connect(const struct fx_request *req, struct fx_conn_saved *s, 
 				return -EINVAL;
 			}
 			snprintf(s->ifname, sizeof(s->ifname), "%s", v);
+		} else if (strcmp(k, "standby") == 0) {
+			if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0) {
+				fx_reply_error(reply, "connect: standby: '%.32s' is not yes or no", v);
+				return -EINVAL;
+			}
+			s->no_standby = strcmp(v, "no") == 0;
 		} else if (strcmp(k, "backend") == 0) {
 			if (fx_backend_parse(v, &s->backend) < 0) {
 				fx_reply_error(reply, "connect: backend: '%.32s' is not auto, kernel or userspace", v);

@@ -25,6 +25,8 @@
 #include "daemon_apply.h"
 #include "tunnel.h"
 #include "tunnel_dev.h"
+#include "conn_guard.h"
+#include "standby.h"
 #include "clock.h"
 #include "dns.h"
 #include "resolved.h"
@@ -45,7 +47,6 @@
 /* Without a probe target, a session unrenewed for 180 s is dead
  * (WireGuard's REJECT_AFTER_TIME). */
 #define DEAD_UNPROBED_MS 185000
-#define STARTER_KEEPALIVE_S 25
 #define RETRY_AFTER_MS 1000
 #define DEFAULT_MTU 1420
 
@@ -160,40 +161,6 @@ static int resolve_endpoints(struct fx_conn_saved *s, struct fx_wg_config *cfgs,
 	return 0;
 }
 
-/*
- * Without an address to probe, nothing would enter the tunnel to start the
- * handshake (the firewall lets only probes in before it), so the peers get
- * a persistent keepalive, whose first packet starts it.
- */
-static void ensure_handshake_starter(struct fx_wg_config *cfg)
-{
-	for (size_t p = 0; p < cfg->n_peers; p++)
-		if (!cfg->peers[p].persistent_keepalive)
-			cfg->peers[p].persistent_keepalive = STARTER_KEEPALIVE_S;
-}
-
-/* The guard the firewall enforces for a config: its endpoints, its fwmark
- * and its resolvers. */
-static void guard_of(const char *ifname, const struct fx_wg_config *cfg, struct fx_guard *g)
-{
-	memset(g, 0, sizeof(*g));
-	snprintf(g->tunnel, sizeof(g->tunnel), "%s", ifname);
-	for (size_t p = 0; p < cfg->n_peers && g->n_endpoints < FX_MAX_ENDPOINTS; p++)
-		if (cfg->peers[p].has_endpoint)
-			g->endpoints[g->n_endpoints++] = cfg->peers[p].endpoint;
-	g->fwmark = fx_route_fwmark(cfg);
-	for (size_t i = 0; i < cfg->n_dns && i < FX_MAX_RESOLVERS; i++)
-		g->resolvers[g->n_resolvers++] = cfg->dns[i];
-	for (size_t i = 0; i < cfg->n_addresses && i < FX_MAX_TUNNEL_ADDRS; i++)
-		g->addresses[g->n_addresses++] = cfg->addresses[i];
-	for (size_t p = 0; p < cfg->n_peers; p++)
-		for (size_t i = 0; i < cfg->peers[p].n_allowed_ips; i++)
-			if (fx_policy_route_cuts_lan(&cfg->peers[p].allowed_ips[i]) &&
-			    g->n_routes < FX_MAX_TUNNEL_ROUTES)
-				g->routes[g->n_routes++] = cfg->peers[p].allowed_ips[i];
-}
-
-
 static void endpoint_text(const struct fx_daemon *d, char *buf, size_t len)
 {
 	if (d->m.guard.n_endpoints)
@@ -211,15 +178,6 @@ static void set_error(struct fx_daemon *d, const char *fmt, ...)
 	vsnprintf(d->conn.last_error, sizeof(d->conn.last_error), fmt, ap);
 	va_end(ap);
 	log_warn("%s", d->conn.last_error);
-}
-
-int fx_conn_save(struct fx_daemon *d)
-{
-	int r = fx_conn_state_save(d->cfg.state_dir, &d->conn.saved);
-
-	if (r < 0)
-		log_err("cannot save the connect state in %s: %s", d->cfg.state_dir, strerror(-r));
-	return r;
 }
 
 /* Out of the event loop first: a wireguard-go forked meanwhile may hold a
@@ -250,6 +208,7 @@ static void tunnel_down(struct fx_daemon *d)
 	close_probe(d);
 	c->tunnel_made = false;
 	fx_machine_handshake(&d->m, false);
+	fx_standby_remove(d, false);
 }
 
 static int open_probe(struct fx_daemon *d)
@@ -359,6 +318,24 @@ static void restore_resolver(const struct fx_daemon *d)
 		log_err("cannot restore the resolver configuration kept in %s", d->cfg.state_dir);
 }
 
+/* The resolver file, or systemd-resolved for the tunnel's link. */
+static void point_resolver(struct fx_daemon *d, const struct fx_wg_config *cfg)
+{
+	int r;
+
+	if (!uses_resolved(d)) {
+		r = fx_dns_apply(d->cfg.resolv_conf, d->cfg.state_dir, cfg);
+		if (r < 0)
+			set_error(d, "cannot point %s at the tunnel's DNS: %s", d->cfg.resolv_conf,
+				  strerror(-r));
+		return;
+	}
+	r = fx_resolved_apply(d->cfg.resolvectl, d->cfg.state_dir, d->conn.saved.tun.ifname, cfg);
+	if (r < 0)
+		set_error(d, "cannot set the tunnel's DNS through %s: %s", d->cfg.resolvectl,
+			  strerror(-r));
+}
+
 /*
  * One attempt with the current config. The new guard goes into the state
  * file before the firewall changes, and the firewall changes before the
@@ -373,29 +350,23 @@ static void attempt_begin(struct fx_daemon *d)
 	struct fx_guard g;
 	int r;
 
-	guard_of(c->saved.tun.ifname, cfg, &g);
+	fx_conn_guard_of(c->saved.tun.ifname, cfg, &g);
 	c->attempt_ms = c->last_probe_ms = fx_now_ms();
 	arm_timer(c, FAST_TICK_MS);
 	c->have_probe = fx_probe_target(cfg, &c->probe) == 0;
 	if (!c->have_probe)
-		ensure_handshake_starter(&c->cfgs[c->saved.current]);
-	if (fx_state_save(d->cfg.state_dir, &g) < 0 || fx_conn_save(d) < 0)
-		log_err("cannot persist the attempt; a restarted fexynd may block instead");
-	fx_machine_guard(&d->m, &g, true); /* and no handshake yet */
-	fx_daemon_refresh_link(d);
-	if (fx_daemon_enforce(d, true) < 0) {
+		fx_conn_keepalive(&c->cfgs[c->saved.current]);
+	if (fx_conn_save(d) < 0)
+		log_err("cannot persist the attempt; a restarted fexynd may not remove it");
+	if (fx_conn_guard_set(d, &g, false) < 0) {
 		set_error(d, "cannot install the firewall for %s: %s", c->saved.paths[c->saved.current],
 			  d->m.apply_error);
 		return; /* blocked; the timer tries again */
 	}
 	/* Lookups meet the firewall until the tunnel is up; pointing the
 	 * resolver at the tunnel's servers now means none goes elsewhere. */
-	if (!uses_resolved(d)) {
-		r = fx_dns_apply(d->cfg.resolv_conf, d->cfg.state_dir, cfg);
-		if (r < 0)
-			set_error(d, "cannot point %s at the tunnel's DNS: %s", d->cfg.resolv_conf,
-				  strerror(-r));
-	}
+	if (!uses_resolved(d))
+		point_resolver(d, cfg);
 	endpoint_text(d, ep, sizeof(ep));
 	log_info("connecting %s to %s (%s)", c->saved.tun.ifname, ep, c->saved.paths[c->saved.current]);
 	r = tunnel_up(d, cfg, &err);
@@ -406,10 +377,8 @@ static void attempt_begin(struct fx_daemon *d)
 	}
 	fx_daemon_refresh_link(d);
 	/* systemd-resolved sets DNS per link: the link exists only now. */
-	if (uses_resolved(d) &&
-	    (r = fx_resolved_apply(d->cfg.resolvectl, d->cfg.state_dir, c->saved.tun.ifname, cfg)) < 0)
-		set_error(d, "cannot set the tunnel's DNS through %s: %s", d->cfg.resolvectl,
-			  strerror(-r));
+	if (uses_resolved(d))
+		point_resolver(d, cfg);
 	send_probe(d, c->attempt_ms);
 }
 
@@ -520,6 +489,9 @@ int fx_conn_start(struct fx_daemon *d, const struct fx_conn_saved *want,
 	d->conn.active = true;
 	d->conn.attempts = 0;
 	d->conn.last_error[0] = '\0';
+	d->conn.switches = 0;
+	d->conn.last_switch[0] = '\0';
+	d->conn.dead_ms = d->conn.standby_retry_ms = 0;
 	fx_machine_unguard(&d->m); /* a new connect starts as connecting */
 	arm_timer(&d->conn, TICK_MS);
 	attempt_begin(d);
@@ -666,15 +638,87 @@ static void watch_handshake(struct fx_daemon *d, const struct fx_wg_status *st, 
 		arm_timer(c, TICK_MS);
 }
 
+/*
+ * The standby becomes the current tunnel: its addresses, the firewall for
+ * it (one transaction, which also closes the dead server's hole), the
+ * routes, the resolver; then the dead one goes. The two records swap first,
+ * so that a fexynd killed half-way finds both written down and removes
+ * both. Any failure returns with the firewall closed; the caller then
+ * starts a cold attempt.
+ */
+static int switch_to_standby(struct fx_daemon *d, uint64_t now, struct fx_err *err)
+{
+	struct fx_conn *c = &d->conn;
+	struct fx_tunnel_made dead = c->saved.tun;
+	size_t dead_config = c->saved.current;
+	const struct fx_wg_config *cfg = &c->cfgs[c->saved.standby_config];
+	struct fx_wg_status st;
+	struct fx_guard g;
+	int r = 0;
+
+	c->saved.tun = c->saved.standby;
+	c->saved.current = c->saved.standby_config;
+	c->saved.standby = dead;
+	c->saved.standby_config = dead_config;
+	c->standby_ready = false;
+	close_probe(d);
+	if (fx_conn_save(d) < 0)
+		log_err("cannot record the switch; a restarted fexynd may not remove %s", dead.ifname);
+	for (size_t i = 0; r == 0 && i < cfg->n_addresses; i++)
+		r = fx_link_add_address(c->saved.tun.ifname, &cfg->addresses[i], err);
+	if (r < 0)
+		return r;
+	fx_conn_guard_of(c->saved.tun.ifname, cfg, &g);
+	if (fx_conn_guard_set(d, &g, true) < 0)
+		return fx_err_set(err, "cannot install the firewall for %s: %s", c->saved.tun.ifname,
+				  d->m.apply_error), -EIO;
+	r = fx_route_plan_undo(&c->saved.plan);
+	if (r < 0)
+		log_warn("cannot remove a route or rule of %s: %s", dead.ifname, strerror(-r));
+	r = route(d, cfg, err);
+	if (r < 0)
+		return r;
+	point_resolver(d, cfg);
+	fx_standby_remove(d, false); /* the dead one, now in the standby's place */
+	c->have_probe = fx_probe_target(cfg, &c->probe) == 0;
+	if (fx_dev_status(&c->saved.tun, &st) < 0)
+		memset(&st, 0, sizeof(st));
+	start_watching(d, &st, now);
+	return 0;
+}
+
 static void server_dead(struct fx_daemon *d, uint64_t now, const char *how)
 {
 	struct fx_conn *c = &d->conn;
 	char ep[FX_ENDPOINT_STRLEN];
+	struct fx_err err = { 0 };
+	const char *from = c->saved.paths[c->saved.current];
+	uint64_t silent_ms;
 
 	endpoint_text(d, ep, sizeof(ep));
 	set_error(d, "%s stopped answering: %s", ep, how);
 	c->dead_ms = now;
-	next_config(d);
+	c->dead_config = c->saved.current;
+	if (!fx_standby_ready(d)) {
+		next_config(d);
+		return;
+	}
+	c->attempts++;
+	c->switches++;
+	c->switched_at = time(NULL);
+	snprintf(c->last_switch, sizeof(c->last_switch), "from %s to %s: %s stopped answering (%s)",
+		 from, c->saved.paths[c->saved.standby_config], ep, how);
+	d->notify = true;
+	silent_ms = now - c->live.life_ms;
+	if (switch_to_standby(d, now, &err) < 0) {
+		set_error(d, "cannot switch to the standby %s: %s", c->saved.tun.ifname, err.msg);
+		next_config(d);
+		return;
+	}
+	log_info("switched to %s (%s) in %llu ms; the last sign of life was %llu ms before",
+		 c->saved.tun.ifname, c->saved.paths[c->saved.current],
+		 (unsigned long long)(fx_now_ms() - now), (unsigned long long)silent_ms);
+	set_tick(c, fx_live_tick_ms(&c->live, now));
 }
 
 /* Without an address to probe, only WireGuard's own rekeying shows life. */
@@ -759,14 +803,19 @@ void fx_conn_on_timer(struct fx_daemon *d)
 	}
 	if (fx_dev_status(&c->saved.tun, &st) < 0)
 		memset(&st, 0, sizeof(st)); /* no answer: counts as no traffic */
-	if (!d->m.handshake)
+	if (!d->m.handshake) {
 		watch_handshake(d, &st, now);
-	else
-		watch_traffic(d, &st, now);
+		return;
+	}
+	watch_traffic(d, &st, now);
+	if (c->active && d->m.handshake)
+		fx_standby_tick(d, now);
 }
 
 void fx_conn_on_child_exit(struct fx_daemon *d, pid_t pid, int status)
 {
+	if (d->conn.active && d->conn.saved.has_standby && pid == d->conn.saved.standby.wg_pid)
+		fx_standby_on_child_exit(d, pid);
 	if (!d->conn.active || pid != d->conn.saved.tun.wg_pid)
 		return;
 	d->conn.saved.tun.wg_pid = 0;

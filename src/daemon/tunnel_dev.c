@@ -8,6 +8,8 @@
 #include "wg_kernel.h"
 #include "wg_uapi.h"
 
+#define STARTER_KEEPALIVE_S 25
+
 static enum fx_backend pick_backend(enum fx_backend wanted)
 {
 	if (wanted != FX_BACKEND_AUTO)
@@ -95,3 +97,23 @@ void fx_dev_remove(struct fx_tunnel_made *t)
 		log_warn("cannot delete %s: %s", t->ifname, strerror(-r));
 }
 
+int fx_conn_save(struct fx_daemon *d)
+{
+	int r = fx_conn_state_save(d->cfg.state_dir, &d->conn.saved);
+
+	if (r < 0)
+		log_err("cannot save the connect state in %s: %s", d->cfg.state_dir, strerror(-r));
+	return r;
+}
+
+/*
+ * Without an address to probe, nothing would enter the tunnel to start the
+ * handshake (the firewall lets only probes in before it), so the peers get
+ * a persistent keepalive, whose first packet starts it.
+ */
+void fx_conn_keepalive(struct fx_wg_config *cfg)
+{
+	for (size_t p = 0; p < cfg->n_peers; p++)
+		if (!cfg->peers[p].persistent_keepalive)
+			cfg->peers[p].persistent_keepalive = STARTER_KEEPALIVE_S;
+}

@@ -18,5 +18,8 @@ int fx_dev_make(struct fx_daemon *d, struct fx_tunnel_made *t, const struct fx_w
 int fx_dev_status(const struct fx_tunnel_made *t, struct fx_wg_status *st);
 /* fx_tunnel_made_remove, and what went wrong said in the log. */
 void fx_dev_remove(struct fx_tunnel_made *t);
-/* Writes the connect state (tunnel.c). */
+/* Writes the connect state. */
 int fx_conn_save(struct fx_daemon *d);
+/* Gives the config's peers a 25 s persistent keepalive where they have none:
+ * its first packet starts the handshake. */
+void fx_conn_keepalive(struct fx_wg_config *cfg);

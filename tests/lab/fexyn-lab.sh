@@ -395,3 +395,49 @@ check_eq() { # description actual expected
 check_gt() { # description actual floor
 	check "$1 ($2 > $3)" [ "$2" -gt "$3" ]
 }
+
+# Polls (≤ 10 s) until fexynd's hot standby has made its handshake.
+fx_wait_standby() {
+	for _ in $(seq 200); do
+		[ "$(fx status --json | jq -r .standby_state)" = ready ] && return 0
+		sleep 0.05
+	done
+	echo "the standby is '$(fx status --json | jq -r .standby_state)', not ready" >&2
+	return 1
+}
+
+# gapmeter on the web host: the flow's arrivals through either server
+# (the tunnel's packets, never a leak's), timed where they arrive.
+GAPMETER_BIN=$FEXYN_BUILD/tests/lab/gapmeter
+gapmeter_start() { # [csv-file]
+	ip netns exec "$NS_WEB" nft insert rule inet lab in \
+		ip saddr "{ $VPN_EP, $VPN2_EP }" udp dport 9999 accept
+	rm -f "$LAB_TMP/gapmeter.ready"
+	ip netns exec "$NS_WEB" "$GAPMETER_BIN" --port 9999 --ready "$LAB_TMP/gapmeter.ready" \
+		--from "$VPN_EP" --from "$VPN2_EP" ${1:+--csv "$1"} >"$LAB_TMP/gapmeter.out" &
+	GAPMETER_PID=$!
+	LAB_PIDS+=("$GAPMETER_PID")
+	for _ in $(seq 100); do
+		[ -f "$LAB_TMP/gapmeter.ready" ] && return 0
+		sleep 0.02
+	done
+	return 1
+}
+
+# Stops gapmeter; leaves GAP_MS (the longest gap) and GAP_END_MS.
+gapmeter_finish() {
+	kill "$GAPMETER_PID"
+	wait "$GAPMETER_PID" || true
+	GAP_MS=$(sed -n 's/.*longest_gap_ms=\([0-9]*\).*/\1/p' "$LAB_TMP/gapmeter.out")
+	GAP_END_MS=$(sed -n 's/.*gap_end_ms=\([0-9]*\).*/\1/p' "$LAB_TMP/gapmeter.out")
+	echo "  gapmeter: $(cat "$LAB_TMP/gapmeter.out")"
+}
+
+# Polls (≤ $2 s) until fexynd has switched to a standby $1 times.
+fx_wait_switches() { # count seconds
+	for _ in $(seq $(($2 * 20))); do
+		[ "$(fx status --json | jq -r .switches)" = "$1" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Crash anywhere: fexynd is SIGKILLed at 100 random moments during connect,
-# reconnect (a server dying) and disconnect, with lockdown on and a flow to
+# reconnect (a server dying: the hot standby made, the death noticed, the
+# switch to the standby) and disconnect, with lockdown on and a flow to
 # the web host running throughout. After each restart the firewall is in
 # place (never open while it should be closed), and after a finished
 # disconnect no route, rule, link or resolver change is left. 0 packets
@@ -30,10 +31,12 @@ for round in $(seq "$ROUNDS"); do
 	case $((RANDOM % 10)) in
 	0)
 		# Reconnect: the server in use dies; the kill lands while fexynd
-		# notices and switches to the other one.
+		# makes the hot standby, notices the death (about 0.6 s) or
+		# switches to the standby, or after.
 		fx connect --wait 5 "$LAB_TMP/vpn1.conf" "$LAB_TMP/vpn2.conf" >/dev/null
+		sleep_ms "$(random_ms 400)"
 		kill -9 "$VPN_WG_PID"
-		sleep "3.$((RANDOM % 9))"
+		sleep_ms "$(random_ms 999)"
 		what="reconnect"
 		;;
 	[1-5])

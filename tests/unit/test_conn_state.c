@@ -49,6 +49,7 @@ static void fill(struct fx_conn_saved *s)
 	strcpy(s->tun.ifname, "fexyn0b"); /* switched to the standby's name */
 	s->tun.wg_pid = 1234;
 	s->restore_src_valid_mark = true;
+	s->no_standby = true;
 	s->tun.link_index = 17;
 	strcpy(s->tun.link_kind, "tun");
 	s->has_standby = true;
@@ -120,6 +121,7 @@ static void assert_same(const struct fx_conn_saved *a, const struct fx_conn_save
 	}
 	assert_int_equal(a->current, b->current);
 	assert_int_equal(a->restore_src_valid_mark, b->restore_src_valid_mark);
+	assert_int_equal(a->no_standby, b->no_standby);
 	assert_same_made(&a->tun, &b->tun);
 	assert_int_equal(a->has_standby, b->has_standby);
 	if (a->has_standby) {
@@ -168,6 +170,7 @@ static void round_trip(void **state)
 	saved.current = 0;
 	saved.tun.wg_pid = 0;
 	saved.has_standby = false;
+	saved.no_standby = false;
 	saved.restore_src_valid_mark = false;
 	memset(saved.has_resolved, 0, sizeof(saved.has_resolved));
 	assert_int_equal(fx_conn_state_format(&saved, text, sizeof(text)), 0);
@@ -206,6 +209,7 @@ static void format_text(void **state)
 		"backend=userspace\n"
 		"current=1\n"
 		"restore_src_valid_mark=1\n"
+		"hot_standby=0\n"
 		"tunnel=fexyn0b\n"
 		"wg_pid=1234\n"
 		"link=17 tun\n"
@@ -290,6 +294,7 @@ static void parse_skips_comments_and_blank_lines(void **state)
 	/* Written before standbys: the tunnel has the name given, none beside it. */
 	assert_string_equal(back.tun.ifname, "wg0");
 	assert_false(back.has_standby);
+	assert_false(back.no_standby); /* a standby unless asked otherwise */
 	assert_false(back.restore_src_valid_mark);
 	assert_false(back.has_resolved[0][0]);
 }
@@ -342,6 +347,7 @@ static void parse_errors_name_the_line(void **state)
 	expect_error(HEAD "config=/a.conf\nstandby_wg_pid=x\n", "line 4: standby_wg_pid: bad process id");
 	expect_error(HEAD "config=/a.conf\nstandby_tunnel=a/b\n", "line 4: standby_tunnel: ");
 	expect_error(HEAD "config=/a.conf\nstandby=9\n", "line 4: standby: bad index");
+	expect_error(HEAD "config=/a.conf\nhot_standby=yes\n", "line 4: hot_standby: expected 0 or 1");
 	expect_error(HEAD "config=/a.conf\ncurrent=0\nstandby=1\nstandby_tunnel=fexyn0b\n",
 		     "standby: needs a config and standby_tunnel");
 	expect_error(HEAD "config=/a.conf\nconfig=/b.conf\ncurrent=0\nstandby=1\n",

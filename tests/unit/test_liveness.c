@@ -56,8 +56,8 @@ static bool arrives(struct path *p, uint64_t now)
 static struct outcome simulate(struct path *p, uint64_t end)
 {
 	struct outcome o = { .dead_at = NEVER };
-	uint64_t arrive[PENDING];
-	uint16_t seqs[PENDING];
+	uint64_t arrive[PENDING] = { 0 };
+	uint16_t seqs[PENDING] = { 0 };
 	size_t head = 0, tail = 0;
 	uint64_t rx = 5000, tx = 5000, next_tick = START_MS;
 	struct fx_live l;

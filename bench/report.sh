@@ -308,9 +308,11 @@ failover_section() {
 		| "| \($l) | \(.[$k].min) | \(.[$k].median) | \(.[$k].max) |"' "$R/failover.json"
 	echo
 	echo "Both fexyn ways spend most of the gap noticing the death (150 ms of silence, then a round of"
-	echo "20 probes 20 ms apart): in the lab a new wireguard-go and its handshake take tens of"
-	echo "milliseconds, so the standby saves little here; it saves the process start and a handshake's"
-	echo "round trip to a distant server."
+	echo "20 probes 20 ms apart, then 100 ms for the last answer; shorter when a probe was already"
+	echo "unanswered at the kill). The switch to the standby took about 25 ms; in the lab a new"
+	echo "wireguard-go and its handshake take little more, so the two ways differ by less than the"
+	echo "detection's own spread. The standby saves the process start and a handshake's round trip,"
+	echo "which grow with a distant server and a busy machine."
 	echo
 	echo '![arrivals around the kill](bench/results/failover.svg)'
 	echo

@@ -104,6 +104,15 @@ static struct outcome simulate(struct path *p, uint64_t end)
 	return o;
 }
 
+/* The server dies at p->dies_at and is found dead lo to hi ms later. */
+static void assert_dead_within(struct path *p, uint64_t end, uint64_t lo, uint64_t hi)
+{
+	struct outcome o = simulate(p, end);
+
+	assert_true(o.dead_at != NEVER);
+	assert_in_range(o.dead_at - p->dies_at, lo, hi);
+}
+
 static struct path path_of(uint64_t seed)
 {
 	return (struct path){ .rng = 0x9e3779b97f4a7c15ull ^ (seed * 0x100000001b3ull),
@@ -127,14 +136,11 @@ static void a_server_that_dies_under_traffic_is_dead_within_a_second(void **stat
 	(void)state;
 	for (uint64_t seed = 1; seed <= 20; seed++) {
 		struct path p = path_of(seed);
-		struct outcome o;
 
 		p.flow_answered = seed % 2;
 		p.dies_at = 10000 + seed * 7;
-		o = simulate(&p, 30000);
-		assert_true(o.dead_at != NEVER);
 		/* Not on the first missed answer, and not late either. */
-		assert_in_range(o.dead_at - p.dies_at, FX_LIVE_SILENCE_MS, 800);
+		assert_dead_within(&p, 30000, FX_LIVE_SILENCE_MS, 800);
 	}
 }
 
@@ -155,13 +161,10 @@ static void ten_percent_loss_and_an_outage_is_death(void **state)
 	(void)state;
 	for (uint64_t seed = 1; seed <= 20; seed++) {
 		struct path p = path_of(seed);
-		struct outcome o;
 
 		p.loss = 0.10;
 		p.dies_at = 30000;
-		o = simulate(&p, 60000);
-		assert_true(o.dead_at != NEVER);
-		assert_in_range(o.dead_at - p.dies_at, FX_LIVE_SILENCE_MS, 1500);
+		assert_dead_within(&p, 60000, FX_LIVE_SILENCE_MS, 1500);
 	}
 }
 
@@ -182,13 +185,10 @@ static void an_idle_tunnel_whose_server_dies_is_dead_sooner_than_before(void **s
 {
 	(void)state;
 	struct path p = path_of(4);
-	struct outcome o;
 
 	p.flow = false;
 	p.dies_at = 10500;
-	o = simulate(&p, 30000);
-	assert_true(o.dead_at != NEVER);
-	assert_true(o.dead_at - p.dies_at <= 3000); /* before: 3 s without an answer */
+	assert_dead_within(&p, 30000, 0, 3000); /* before: 3 s without an answer */
 }
 
 /*
@@ -230,13 +230,10 @@ static void a_lossy_path_that_dies_is_still_dead(void **state)
 {
 	(void)state;
 	struct path p = path_of(5);
-	struct outcome o;
 
 	p.loss = 0.55;
 	p.dies_at = 30000;
-	o = simulate(&p, 60000);
-	assert_true(o.dead_at != NEVER);
-	assert_true(o.dead_at - p.dies_at <= 3000);
+	assert_dead_within(&p, 60000, 0, 3000);
 }
 
 /* After a switch the round is twice as long: still a death found, later. */

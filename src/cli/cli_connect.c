@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fexyn connect [--interface NAME] [--backend auto|kernel|userspace]
- *               [--no-standby] [--wait SECONDS | --no-wait] CONFIG [CONFIG ...]
+ *               [--no-standby | --switch-back] [--wait SECONDS | --no-wait]
+ *               CONFIG [CONFIG ...]
  *
  * Brings up a WireGuard tunnel from wg-quick files, the firewall first.
  * Each file is opened here, with the caller's own rights, and checked, so a
@@ -34,7 +35,7 @@
 
 struct connect_args {
 	const char *ifname, *backend;
-	bool no_standby;
+	bool no_standby, switch_back;
 	long wait_s;
 	int first_config;
 };
@@ -47,6 +48,7 @@ static int parse(int argc, char **argv, struct connect_args *a)
 		{ "wait", required_argument, NULL, 'w' },
 		{ "no-wait", no_argument, NULL, 'n' },
 		{ "no-standby", no_argument, NULL, 's' },
+		{ "switch-back", no_argument, NULL, 'B' },
 		{ 0 },
 	};
 	enum fx_backend b;
@@ -74,10 +76,14 @@ static int parse(int argc, char **argv, struct connect_args *a)
 			a->wait_s = 0;
 		else if (c == 's')
 			a->no_standby = true;
+		else if (c == 'B')
+			a->switch_back = true;
 		else if (c == '?' || c == ':')
 			return fx_cli_usage_error("connect", "unknown option or missing value: '%s'",
 						  argv[optind - 1]);
 	}
+	if (a->no_standby && a->switch_back)
+		return fx_cli_usage_error("connect", "--switch-back switches to a standby: not with --no-standby");
 	if (optind == argc)
 		return fx_cli_usage_error("connect", "name at least one wg-quick config file");
 	if (argc - optind > FX_MAX_CONFIGS)
@@ -245,6 +251,8 @@ int fx_cli_connect(const struct fx_cli *cli, int argc, char **argv)
 			 a.backend);
 	if (a.no_standby)
 		snprintf(request + strlen(request), sizeof(request) - strlen(request), " standby=no");
+	if (a.switch_back)
+		snprintf(request + strlen(request), sizeof(request) - strlen(request), " switch_back=yes");
 	for (int i = a.first_config; r == FX_EXIT_OK && i < argc; i++)
 		r = add_config(request, sizeof(request), argv[i], &fds[n_fds++]);
 	if (r == FX_EXIT_OK)

@@ -16,7 +16,7 @@ static const struct {
 	const char *help;
 } verbs[] = {
 	{ "connect", fx_cli_connect,
-	  "[--interface NAME] [--backend auto|kernel|userspace] [--no-standby] [--wait S | --no-wait] CONFIG [CONFIG ...]",
+	  "[--interface NAME] [--backend auto|kernel|userspace] [--no-standby | --switch-back] [--wait S | --no-wait] CONFIG [CONFIG ...]",
 	  "bring up WireGuard from wg-quick files, firewall first; several: round robin when one dies" },
 	{ "guard", fx_cli_guard,
 	  "--tunnel IFACE --endpoint ADDR:PORT[/udp|/tcp] [--endpoint ...] [--fwmark MARK] [--dns ADDR ...]\n"

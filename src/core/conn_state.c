@@ -92,6 +92,8 @@ int fx_conn_state_format(const struct fx_conn_saved *s, char *buf, size_t len)
 	  s->ifname, fx_backend_name(s->backend), s->current, s->restore_src_valid_mark);
 	if (s->no_standby)
 		fx_text_add(&o, "hot_standby=0\n");
+	if (s->switch_back)
+		fx_text_add(&o, "switch_back=1\n");
 	format_made(&o, "", &s->tun);
 	if (s->has_standby) {
 		fx_text_add(&o, "standby=%zu\n", s->standby_config);
@@ -289,6 +291,8 @@ static int parse_kv(const char *key, char *v, struct fx_conn_saved *s, struct fx
 		s->no_standby = !on;
 		return 0;
 	}
+	if (strcmp(key, "switch_back") == 0)
+		return parse_flag(v, &s->switch_back) < 0 ? fx_err_set(err, "expected 0 or 1") : 0;
 	if (strcmp(key, "restore_src_valid_mark") == 0)
 		return parse_flag(v, &s->restore_src_valid_mark) < 0 ? fx_err_set(err, "expected 0 or 1") : 0;
 	if (strcmp(key, "config") == 0) {

@@ -48,6 +48,7 @@ struct fx_conn_saved {
 	size_t current;
 	bool restore_src_valid_mark; /* connect turned it on: disconnect turns it off */
 	bool no_standby;        /* fexyn connect --no-standby: cold switches only */
+	bool switch_back;       /* --switch-back: back to the first config once it works */
 	/* The current attempt's tunnel: ifname, or its twin after a switch to
 	 * the standby (fx_conn_twin_name). */
 	struct fx_tunnel_made tun;

@@ -53,7 +53,7 @@ struct fx_conn {
 	size_t dead_config;
 	/* The hot standby's life (standby.c); what was made is in saved.standby. */
 	bool standby_ready;           /* handshaken, and its session fresh */
-	uint64_t standby_made_ms, standby_check_ms, standby_retry_ms;
+	uint64_t standby_made_ms, standby_check_ms, standby_retry_ms, standby_ready_ms;
 	unsigned switches;            /* to a standby, since connect */
 	time_t switched_at;
 	char last_switch[2 * FX_CONF_PATH_MAX + 320]; /* why the last one happened */

@@ -89,6 +89,7 @@ static void status_standby(const struct fx_conn *c, struct fx_reply *reply)
 	}
 	fx_reply_line(reply, "standby_state=%s", !s->has_standby ? "none"
 						 : c->standby_ready ? "ready" : "handshaking");
+	fx_reply_line(reply, "switch_back=%s", s->switch_back ? "yes" : "no");
 	fx_reply_line(reply, "switches=%u", c->switches);
 	if (c->last_switch[0]) {
 		fx_reply_line(reply, "last_switch=%s", c->last_switch);
@@ -266,12 +267,15 @@ static int parse_connect(const struct fx_request *req, struct fx_conn_saved *s, 
 				return -EINVAL;
 			}
 			snprintf(s->ifname, sizeof(s->ifname), "%s", v);
-		} else if (strcmp(k, "standby") == 0) {
+		} else if (strcmp(k, "standby") == 0 || strcmp(k, "switch_back") == 0) {
 			if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0) {
-				fx_reply_error(reply, "connect: standby: '%.32s' is not yes or no", v);
+				fx_reply_error(reply, "connect: %s: '%.32s' is not yes or no", k, v);
 				return -EINVAL;
 			}
-			s->no_standby = strcmp(v, "no") == 0;
+			if (strcmp(k, "standby") == 0)
+				s->no_standby = strcmp(v, "no") == 0;
+			else
+				s->switch_back = strcmp(v, "yes") == 0;
 		} else if (strcmp(k, "backend") == 0) {
 			if (fx_backend_parse(v, &s->backend) < 0) {
 				fx_reply_error(reply, "connect: backend: '%.32s' is not auto, kernel or userspace", v);

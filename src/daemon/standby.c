@@ -9,17 +9,19 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
+#include "conn_guard.h"
 #include "link.h"
 #include "liveness.h"
 #include "log.h"
 #include "route.h"
-#include "conn_guard.h"
 #include "standby.h"
 #include "tunnel_dev.h"
 
 #define STANDBY_HANDSHAKE_MS 5000
 #define STANDBY_RETRY_MS 5000
 #define STANDBY_CHECK_MS 1000
+#define SWITCH_BACK_AFTER_MS 5000
 /* WireGuard renews a session that sends (the keepalives do) after 120 s,
  * retrying every 5 s; one unrenewed by then has a server that is gone. */
 #define STANDBY_STALE_S 150
@@ -63,11 +65,16 @@ static bool may_stand_by(const struct fx_conn *c, size_t k, uint64_t now)
 	return !(c->dead_ms && k == c->dead_config && now - c->dead_ms < FX_LIVE_DAMP_MS);
 }
 
-/* The config after the current one, round robin, that may stand by. */
+/* The config after the current one, round robin, that may stand by; with
+ * --switch-back the first config whenever it may. */
 static int pick_config(const struct fx_conn *c, uint64_t now, size_t *out)
 {
 	size_t n = c->saved.n_configs;
 
+	if (c->saved.switch_back && may_stand_by(c, 0, now)) {
+		*out = 0;
+		return 0;
+	}
 	for (size_t i = 1; i < n; i++) {
 		size_t k = (c->saved.current + i) % n;
 
@@ -143,45 +150,68 @@ static void start(struct fx_daemon *d, uint64_t now)
 	log_info("standby %s for %s, handshaking", c->saved.standby.ifname, c->saved.paths[k]);
 }
 
-/* Ready once handshaken; replaced when it was not within 5 s, or when its
- * session went stale. */
+/* Replaced at once; a server that failed it stands by for nobody for a
+ * minute. */
+static void replace(struct fx_daemon *d, uint64_t now, bool server_failed)
+{
+	struct fx_conn *c = &d->conn;
+
+	if (server_failed) {
+		c->dead_config = c->saved.standby_config;
+		c->dead_ms = now;
+	}
+	fx_standby_remove(d, true);
+	c->standby_retry_ms = now;
+	d->notify = true;
+}
+
+/* Ready once handshaken; replaced when it was not within 5 s, when its
+ * session went stale, or when its device is gone. */
 static void watch(struct fx_daemon *d, uint64_t now)
 {
 	struct fx_conn *c = &d->conn;
-	const char *path = c->saved.paths[c->saved.standby_config];
+	const char *ifname = c->saved.standby.ifname, *path = c->saved.paths[c->saved.standby_config];
 	struct fx_wg_status st;
 	int64_t age;
 
 	if (now - c->standby_check_ms < (c->standby_ready ? STANDBY_CHECK_MS : 100))
 		return;
 	c->standby_check_ms = now;
-	if (fx_dev_status(&c->saved.standby, &st) < 0)
-		memset(&st, 0, sizeof(st));
+	if (fx_dev_status(&c->saved.standby, &st) < 0) {
+		log_warn("standby %s (%s) is gone; replacing it", ifname, path);
+		replace(d, now, false);
+		return;
+	}
 	age = st.handshake ? (int64_t)time(NULL) - st.last_handshake : -1;
 	if (!c->standby_ready && st.handshake) {
 		c->standby_ready = true;
+		c->standby_ready_ms = now;
 		d->notify = true;
-		log_info("standby %s ready: handshake with %s's server after %llu ms",
-			 c->saved.standby.ifname, path, (unsigned long long)(now - c->standby_made_ms));
-		return;
-	}
-	if (!c->standby_ready && now - c->standby_made_ms >= STANDBY_HANDSHAKE_MS) {
-		log_warn("standby %s (%s): no handshake within %d s; replacing it",
-			 c->saved.standby.ifname, path, STANDBY_HANDSHAKE_MS / 1000);
+		log_info("standby %s ready: handshake with %s's server after %llu ms", ifname, path,
+			 (unsigned long long)(now - c->standby_made_ms));
+	} else if (!c->standby_ready && now - c->standby_made_ms >= STANDBY_HANDSHAKE_MS) {
+		log_warn("standby %s (%s): no handshake within %d s; replacing it", ifname, path,
+			 STANDBY_HANDSHAKE_MS / 1000);
+		replace(d, now, true);
 	} else if (c->standby_ready && (age < 0 || age > STANDBY_STALE_S)) {
 		log_warn("standby %s (%s): its session is %lld s old, its server is gone; replacing it",
-			 c->saved.standby.ifname, path, (long long)age);
-	} else {
-		return;
+			 ifname, path, (long long)age);
+		replace(d, now, true);
 	}
-	c->dead_config = c->saved.standby_config;
-	c->dead_ms = now;
-	fx_standby_remove(d, true);
-	c->standby_retry_ms = now + STANDBY_RETRY_MS;
-	d->notify = true;
 }
 
-void fx_standby_tick(struct fx_daemon *d, uint64_t now)
+/* --switch-back: the first config stands by, ready for a while, and no
+ * server failed in the last minute (so fexyn switches back and forth at
+ * most once a minute). */
+static bool back_due(const struct fx_conn *c, uint64_t now)
+{
+	return c->saved.switch_back && c->saved.current != 0 && c->saved.has_standby &&
+	       c->saved.standby_config == 0 && c->standby_ready &&
+	       now - c->standby_ready_ms >= SWITCH_BACK_AFTER_MS &&
+	       (!c->dead_ms || now - c->dead_ms >= FX_LIVE_DAMP_MS);
+}
+
+bool fx_standby_tick(struct fx_daemon *d, uint64_t now)
 {
 	struct fx_conn *c = &d->conn;
 
@@ -189,6 +219,7 @@ void fx_standby_tick(struct fx_daemon *d, uint64_t now)
 		watch(d, now);
 	else if (c->saved.n_configs > 1 && !c->saved.no_standby && now >= c->standby_retry_ms)
 		start(d, now);
+	return back_due(c, now);
 }
 
 void fx_standby_on_child_exit(struct fx_daemon *d, pid_t pid)
@@ -197,7 +228,5 @@ void fx_standby_on_child_exit(struct fx_daemon *d, pid_t pid)
 
 	c->saved.standby.wg_pid = 0; /* reaped: not to be signalled again */
 	log_warn("the standby's wireguard-go (pid %d) exited; replacing it", (int)pid);
-	fx_standby_remove(d, true);
-	c->standby_retry_ms = 0;
-	d->notify = true;
+	replace(d, fx_now_ms(), false);
 }

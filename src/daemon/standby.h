@@ -16,8 +16,10 @@
 
 /* On the connect's timer, once the current tunnel is up: makes a standby
  * when there is none and one is due, and watches the one there is (no
- * handshake within 5 s, a stale session or a dead wireguard-go: replaced). */
-void fx_standby_tick(struct fx_daemon *d, uint64_t now);
+ * handshake within 5 s, a stale session or a dead wireguard-go: replaced).
+ * True when fexyn connect --switch-back is due to switch back to the first
+ * config, which stands by. */
+bool fx_standby_tick(struct fx_daemon *d, uint64_t now);
 /* A standby that can carry traffic now. */
 bool fx_standby_ready(const struct fx_daemon *d);
 /* Removes the standby's device and its record; with reguard, also its

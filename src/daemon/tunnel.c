@@ -687,18 +687,22 @@ static int switch_to_standby(struct fx_daemon *d, uint64_t now, struct fx_err *e
 	return 0;
 }
 
-static void server_dead(struct fx_daemon *d, uint64_t now, const char *how)
+/* The current tunnel is lost: to the standby when one is ready, else a
+ * cold attempt with the next config. When its server failed, its config
+ * stands by for nobody for a minute, and the next death is judged with
+ * the longer round. */
+static void tunnel_lost(struct fx_daemon *d, uint64_t now, const char *why, bool server_failed)
 {
 	struct fx_conn *c = &d->conn;
-	char ep[FX_ENDPOINT_STRLEN];
 	struct fx_err err = { 0 };
 	const char *from = c->saved.paths[c->saved.current];
 	uint64_t silent_ms;
 
-	endpoint_text(d, ep, sizeof(ep));
-	set_error(d, "%s stopped answering: %s", ep, how);
-	c->dead_ms = now;
-	c->dead_config = c->saved.current;
+	set_error(d, "%s", why);
+	if (server_failed) {
+		c->dead_ms = now;
+		c->dead_config = c->saved.current;
+	}
 	if (!fx_standby_ready(d)) {
 		next_config(d);
 		return;
@@ -706,8 +710,8 @@ static void server_dead(struct fx_daemon *d, uint64_t now, const char *how)
 	c->attempts++;
 	c->switches++;
 	c->switched_at = time(NULL);
-	snprintf(c->last_switch, sizeof(c->last_switch), "from %s to %s: %s stopped answering (%s)",
-		 from, c->saved.paths[c->saved.standby_config], ep, how);
+	snprintf(c->last_switch, sizeof(c->last_switch), "from %s to %s: %s", from,
+		 c->saved.paths[c->saved.standby_config], why);
 	d->notify = true;
 	silent_ms = now - c->live.life_ms;
 	if (switch_to_standby(d, now, &err) < 0) {
@@ -719,6 +723,36 @@ static void server_dead(struct fx_daemon *d, uint64_t now, const char *how)
 		 c->saved.tun.ifname, c->saved.paths[c->saved.current],
 		 (unsigned long long)(fx_now_ms() - now), (unsigned long long)silent_ms);
 	set_tick(c, fx_live_tick_ms(&c->live, now));
+}
+
+/* fexyn connect --switch-back: the first config's server answers again. */
+static void switch_back(struct fx_daemon *d, uint64_t now)
+{
+	struct fx_conn *c = &d->conn;
+	struct fx_err err = { 0 };
+
+	c->switches++;
+	c->switched_at = time(NULL);
+	snprintf(c->last_switch, sizeof(c->last_switch),
+		 "from %s back to %s: its server answers again (--switch-back)",
+		 c->saved.paths[c->saved.current], c->saved.paths[c->saved.standby_config]);
+	d->notify = true;
+	log_info("switching %s", c->last_switch);
+	if (switch_to_standby(d, now, &err) < 0) {
+		set_error(d, "cannot switch back to the standby %s: %s", c->saved.tun.ifname, err.msg);
+		next_config(d);
+		return;
+	}
+	set_tick(c, fx_live_tick_ms(&c->live, now));
+}
+
+static void server_dead(struct fx_daemon *d, uint64_t now, const char *how)
+{
+	char ep[FX_ENDPOINT_STRLEN], why[FX_ENDPOINT_STRLEN + 200];
+
+	endpoint_text(d, ep, sizeof(ep));
+	snprintf(why, sizeof(why), "%s stopped answering: %s", ep, how);
+	tunnel_lost(d, now, why, true);
 }
 
 /* Without an address to probe, only WireGuard's own rekeying shows life. */
@@ -797,8 +831,10 @@ void fx_conn_on_timer(struct fx_daemon *d)
 	if (!d->m.link.present)
 		fx_daemon_refresh_link(d);
 	if (!d->m.link.present) {
-		set_error(d, "%s vanished", c->saved.tun.ifname);
-		next_config(d);
+		char why[IFNAMSIZ + 16];
+
+		snprintf(why, sizeof(why), "%s vanished", c->saved.tun.ifname);
+		tunnel_lost(d, now, why, false);
 		return;
 	}
 	if (fx_dev_status(&c->saved.tun, &st) < 0)
@@ -808,8 +844,8 @@ void fx_conn_on_timer(struct fx_daemon *d)
 		return;
 	}
 	watch_traffic(d, &st, now);
-	if (c->active && d->m.handshake)
-		fx_standby_tick(d, now);
+	if (c->active && d->m.handshake && fx_standby_tick(d, now))
+		switch_back(d, now);
 }
 
 void fx_conn_on_child_exit(struct fx_daemon *d, pid_t pid, int status)

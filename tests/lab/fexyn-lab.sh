@@ -144,14 +144,24 @@ fx_lab_bare() {
 	fx_start
 }
 
-# The wireguard-go that fexynd started for the client's tunnel.
-lab_client_wg_pid() {
+# Every wireguard-go in the client's namespace.
+lab_client_wg_pids() {
 	local p
 	for p in $(ip netns pids "$NS_CLIENT"); do
 		if [ "$(cat "/proc/$p/comm" 2>/dev/null)" = wireguard-go ]; then
 			echo "$p"
 		fi
 	done
+}
+
+# The wireguard-go that drives the client's interface $1 (default fexyn0,
+# fexyn connect's first tunnel; its hot standby has one of its own).
+lab_client_wg_pid() { # [ifname]
+	local p want=${1:-fexyn0}
+	for p in $(lab_client_wg_pids); do
+		[ "$(tr '\0' '\n' <"/proc/$p/cmdline" 2>/dev/null | tail -n 1)" = "$want" ] && echo "$p"
+	done
+	return 0
 }
 
 # The tunnel `fexyn connect` made (fexyn0): its backend, read from the

@@ -38,6 +38,28 @@ check_eq "no route leads into the standby" \
 check "the firewall lets the standby's handshakes out" \
 	grep -q "$VPN2_EP" <<<"$(fx_table_snapshot --no-handles)"
 
+# A standby that dies (its wireguard-go killed; with the kernel's WireGuard
+# its link deleted) is replaced quietly: the current tunnel stays connected.
+link_index() { ip -n "$NS_CLIENT" -o link show "$1" 2>/dev/null | cut -d: -f1; }
+old_index=$(link_index "$standby_if")
+if [ "$(lab_link_kind "$NS_CLIENT" "$standby_if")" = wireguard ]; then
+	ip -n "$NS_CLIENT" link del "$standby_if"
+else
+	kill -9 "$(lab_client_wg_pid "$standby_if")"
+fi
+replaced() {
+	local i
+	i=$(link_index "$(status .standby_interface)")
+	[ "$(status .standby_state)" = ready ] && [ -n "$i" ] && [ "$i" != "$old_index" ]
+}
+for _ in $(seq 300); do
+	replaced && break
+	sleep 0.05
+done
+check "a standby that died is replaced by a new one that makes its handshake" replaced
+check_eq "the current tunnel stayed connected" "$(fx_state)" connected
+check_eq "a standby's death is no switch" "$(status .switches)" 0
+
 gapmeter_start "$LAB_TMP/arrivals.csv"
 flow_start 2000 10
 flow_wait_tunnel 1000

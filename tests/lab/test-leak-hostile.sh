@@ -34,7 +34,7 @@ flood() { # port [udpflood options]
 # Back to the lab's plain client: no tunnel, no policy rules, eth0 as built.
 client_reset() {
 	local p
-	for p in $(lab_client_wg_pid); do kill -9 "$p"; done
+	for p in $(lab_client_wg_pids); do kill -9 "$p"; done
 	for _ in $(seq 100); do
 		ip -n "$NS_CLIENT" link show wg0 >/dev/null 2>&1 || break
 		sleep 0.02

@@ -50,6 +50,7 @@ static void fill(struct fx_conn_saved *s)
 	s->tun.wg_pid = 1234;
 	s->restore_src_valid_mark = true;
 	s->no_standby = true;
+	s->switch_back = true;
 	s->tun.link_index = 17;
 	strcpy(s->tun.link_kind, "tun");
 	s->has_standby = true;
@@ -122,6 +123,7 @@ static void assert_same(const struct fx_conn_saved *a, const struct fx_conn_save
 	assert_int_equal(a->current, b->current);
 	assert_int_equal(a->restore_src_valid_mark, b->restore_src_valid_mark);
 	assert_int_equal(a->no_standby, b->no_standby);
+	assert_int_equal(a->switch_back, b->switch_back);
 	assert_same_made(&a->tun, &b->tun);
 	assert_int_equal(a->has_standby, b->has_standby);
 	if (a->has_standby) {
@@ -171,6 +173,7 @@ static void round_trip(void **state)
 	saved.tun.wg_pid = 0;
 	saved.has_standby = false;
 	saved.no_standby = false;
+	saved.switch_back = false;
 	saved.restore_src_valid_mark = false;
 	memset(saved.has_resolved, 0, sizeof(saved.has_resolved));
 	assert_int_equal(fx_conn_state_format(&saved, text, sizeof(text)), 0);
@@ -210,6 +213,7 @@ static void format_text(void **state)
 		"current=1\n"
 		"restore_src_valid_mark=1\n"
 		"hot_standby=0\n"
+		"switch_back=1\n"
 		"tunnel=fexyn0b\n"
 		"wg_pid=1234\n"
 		"link=17 tun\n"
@@ -295,6 +299,7 @@ static void parse_skips_comments_and_blank_lines(void **state)
 	assert_string_equal(back.tun.ifname, "wg0");
 	assert_false(back.has_standby);
 	assert_false(back.no_standby); /* a standby unless asked otherwise */
+	assert_false(back.switch_back); /* stays on the server that works */
 	assert_false(back.restore_src_valid_mark);
 	assert_false(back.has_resolved[0][0]);
 }
@@ -348,6 +353,7 @@ static void parse_errors_name_the_line(void **state)
 	expect_error(HEAD "config=/a.conf\nstandby_tunnel=a/b\n", "line 4: standby_tunnel: ");
 	expect_error(HEAD "config=/a.conf\nstandby=9\n", "line 4: standby: bad index");
 	expect_error(HEAD "config=/a.conf\nhot_standby=yes\n", "line 4: hot_standby: expected 0 or 1");
+	expect_error(HEAD "config=/a.conf\nswitch_back=2\n", "line 4: switch_back: expected 0 or 1");
 	expect_error(HEAD "config=/a.conf\ncurrent=0\nstandby=1\nstandby_tunnel=fexyn0b\n",
 		     "standby: needs a config and standby_tunnel");
 	expect_error(HEAD "config=/a.conf\nconfig=/b.conf\ncurrent=0\nstandby=1\n",

@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Where the cgroup v2 hierarchy is mounted, from /proc/self/mountinfo. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <string.h>
+
+#include "cgroup.h"
+
+static int mount_of(const char *mountinfo, char *out, size_t outlen, struct fx_err *err)
+{
+	memset(err, 0, sizeof(*err));
+	return fx_cgroup2_mount(mountinfo, strlen(mountinfo), out, outlen, err);
+}
+
+static void a_unified_system_has_it_at_sys_fs_cgroup(void **state)
+{
+	static const char mi[] =
+		"22 28 0:21 / /sys rw,nosuid,nodev,noexec,relatime shared:7 - sysfs sysfs rw\n"
+		"25 22 0:22 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime shared:9 - cgroup2 cgroup2 "
+		"rw,nsdelegate,memory_recursiveprot\n";
+	struct fx_err err;
+	char out[256];
+
+	(void)state;
+	assert_int_equal(mount_of(mi, out, sizeof(out), &err), 0);
+	assert_string_equal(out, "/sys/fs/cgroup");
+}
+
+/* The lab machine: cgroup v1 controllers at /sys/fs/cgroup/NAME, v2 beside. */
+static void a_hybrid_system_has_it_at_unified(void **state)
+{
+	static const char mi[] =
+		"30 22 0:26 / /sys/fs/cgroup ro,nosuid,nodev,noexec shared:9 - tmpfs tmpfs ro,mode=755\n"
+		"31 30 0:27 / /sys/fs/cgroup/unified rw,nosuid,nodev,noexec,relatime shared:10 - cgroup2 "
+		"cgroup2 rw,nsdelegate\n"
+		"32 30 0:28 / /sys/fs/cgroup/systemd rw,nosuid shared:11 - cgroup cgroup rw,name=systemd\n";
+	struct fx_err err;
+	char out[256];
+
+	(void)state;
+	assert_int_equal(mount_of(mi, out, sizeof(out), &err), 0);
+	assert_string_equal(out, "/sys/fs/cgroup/unified");
+}
+
+/* A container's bind of its own subtree is not the hierarchy's root; a
+ * mount point with a space is written \040 by the kernel; optional fields
+ * come and go before the dash. */
+static void subtrees_are_skipped_and_escapes_undone(void **state)
+{
+	static const char mi[] =
+		"40 22 0:30 /user.slice /run/sub rw shared:20 - cgroup2 cgroup2 rw\n"
+		"41 22 0:30 / /mnt/my\\040cgroup rw shared:21 master:3 propagate_from:2 - cgroup2 none rw\n";
+	struct fx_err err;
+	char out[256];
+
+	(void)state;
+	assert_int_equal(mount_of(mi, out, sizeof(out), &err), 0);
+	assert_string_equal(out, "/mnt/my cgroup");
+}
+
+static void no_cgroup2_is_a_clear_error(void **state)
+{
+	static const char v1_only[] =
+		"30 22 0:26 / /sys/fs/cgroup ro shared:9 - tmpfs tmpfs ro\n"
+		"32 30 0:28 / /sys/fs/cgroup/cpu rw shared:11 - cgroup cgroup rw,cpu\n"
+		"33 22 0:29 / /odd rw - cgroup2\n"; /* no source, no options: still a cgroup2 */
+	struct fx_err err;
+	char out[256];
+
+	(void)state;
+	assert_int_equal(mount_of("", out, sizeof(out), &err), -ENOENT);
+	assert_non_null(strstr(err.msg, "needs cgroup v2"));
+	assert_int_equal(mount_of("32 30 0:28 / /sys/fs/cgroup/cpu rw - cgroup cgroup rw\n", out,
+				  sizeof(out), &err),
+			 -ENOENT);
+	assert_int_equal(mount_of(v1_only, out, sizeof(out), &err), 0);
+	assert_string_equal(out, "/odd");
+	/* Truncated lines are not read past their end. */
+	assert_int_equal(mount_of("25 22 0:22 / /sys/fs/cgroup rw -", out, sizeof(out), &err), -ENOENT);
+	assert_int_equal(mount_of("25 22", out, sizeof(out), &err), -ENOENT);
+}
+
+static void bad_escapes_and_long_paths_are_refused(void **state)
+{
+	struct fx_err err;
+	char out[16];
+
+	(void)state;
+	assert_int_equal(mount_of("1 2 0:1 / /a\\09 rw - cgroup2 x rw\n", out, sizeof(out), &err), -EINVAL);
+	assert_int_equal(mount_of("1 2 0:1 / /a\\0 rw - cgroup2 x rw\n", out, sizeof(out), &err), -EINVAL);
+	assert_int_equal(mount_of("1 2 0:1 / /a\\000b rw - cgroup2 x rw\n", out, sizeof(out), &err), -EINVAL);
+	assert_int_equal(mount_of("1 2 0:1 / /a/very/long/mount/point rw - cgroup2 x rw\n", out,
+				  sizeof(out), &err),
+			 -ENAMETOOLONG);
+	assert_non_null(strstr(err.msg, "cannot be read"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(a_unified_system_has_it_at_sys_fs_cgroup),
+		cmocka_unit_test(a_hybrid_system_has_it_at_unified),
+		cmocka_unit_test(subtrees_are_skipped_and_escapes_undone),
+		cmocka_unit_test(no_cgroup2_is_a_clear_error),
+		cmocka_unit_test(bad_escapes_and_long_paths_are_refused),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -687,6 +687,26 @@ static int switch_to_standby(struct fx_daemon *d, uint64_t now, struct fx_err *e
 	return 0;
 }
 
+/* Switches to the ready standby; c->last_switch says why. A failure falls
+ * back to a cold attempt with the next config, the firewall closed. */
+static void switch_over(struct fx_daemon *d, uint64_t now)
+{
+	struct fx_conn *c = &d->conn;
+	struct fx_err err = { 0 };
+
+	c->switches++;
+	c->switched_at = time(NULL);
+	d->notify = true;
+	if (switch_to_standby(d, now, &err) < 0) {
+		set_error(d, "cannot switch to the standby %s: %s", c->saved.tun.ifname, err.msg);
+		next_config(d);
+		return;
+	}
+	log_info("switched to %s in %llu ms, %s", c->saved.tun.ifname,
+		 (unsigned long long)(fx_now_ms() - now), c->last_switch);
+	set_tick(c, fx_live_tick_ms(&c->live, now));
+}
+
 /* The current tunnel is lost: to the standby when one is ready, else a
  * cold attempt with the next config. When its server failed, its config
  * stands by for nobody for a minute, and the next death is judged with
@@ -694,9 +714,6 @@ static int switch_to_standby(struct fx_daemon *d, uint64_t now, struct fx_err *e
 static void tunnel_lost(struct fx_daemon *d, uint64_t now, const char *why, bool server_failed)
 {
 	struct fx_conn *c = &d->conn;
-	struct fx_err err = { 0 };
-	const char *from = c->saved.paths[c->saved.current];
-	uint64_t silent_ms;
 
 	set_error(d, "%s", why);
 	if (server_failed) {
@@ -708,42 +725,20 @@ static void tunnel_lost(struct fx_daemon *d, uint64_t now, const char *why, bool
 		return;
 	}
 	c->attempts++;
-	c->switches++;
-	c->switched_at = time(NULL);
-	snprintf(c->last_switch, sizeof(c->last_switch), "from %s to %s: %s", from,
-		 c->saved.paths[c->saved.standby_config], why);
-	d->notify = true;
-	silent_ms = now - c->live.life_ms;
-	if (switch_to_standby(d, now, &err) < 0) {
-		set_error(d, "cannot switch to the standby %s: %s", c->saved.tun.ifname, err.msg);
-		next_config(d);
-		return;
-	}
-	log_info("switched to %s (%s) in %llu ms; the last sign of life was %llu ms before",
-		 c->saved.tun.ifname, c->saved.paths[c->saved.current],
-		 (unsigned long long)(fx_now_ms() - now), (unsigned long long)silent_ms);
-	set_tick(c, fx_live_tick_ms(&c->live, now));
+	snprintf(c->last_switch, sizeof(c->last_switch), "from %s to %s: %s",
+		 c->saved.paths[c->saved.current], c->saved.paths[c->saved.standby_config], why);
+	switch_over(d, now);
 }
 
 /* fexyn connect --switch-back: the first config's server answers again. */
 static void switch_back(struct fx_daemon *d, uint64_t now)
 {
 	struct fx_conn *c = &d->conn;
-	struct fx_err err = { 0 };
 
-	c->switches++;
-	c->switched_at = time(NULL);
 	snprintf(c->last_switch, sizeof(c->last_switch),
 		 "from %s back to %s: its server answers again (--switch-back)",
 		 c->saved.paths[c->saved.current], c->saved.paths[c->saved.standby_config]);
-	d->notify = true;
-	log_info("switching %s", c->last_switch);
-	if (switch_to_standby(d, now, &err) < 0) {
-		set_error(d, "cannot switch back to the standby %s: %s", c->saved.tun.ifname, err.msg);
-		next_config(d);
-		return;
-	}
-	set_tick(c, fx_live_tick_ms(&c->live, now));
+	switch_over(d, now);
 }
 
 static void server_dead(struct fx_daemon *d, uint64_t now, const char *how)

@@ -68,13 +68,28 @@ static const char *proto_word(uint8_t p)
 	return p == IPPROTO_TCP ? "tcp" : p == IPPROTO_UDP ? "udp" : p == IPPROTO_ICMP ? "icmp" : "icmpv6";
 }
 
-static const char *verdict_word(const struct fx_rule *r)
+static void put_verdict(struct text *t, const struct fx_rule *r)
 {
-	if (r->verdict == FX_ACCEPT)
-		return "accept";
-	if (r->verdict == FX_DROP)
-		return "drop";
-	return r->l4proto == IPPROTO_TCP ? "reject with tcp reset" : "reject with icmpx admin-prohibited";
+	switch (r->verdict) {
+	case FX_ACCEPT:
+		put(t, "accept");
+		break;
+	case FX_DROP:
+		put(t, "drop");
+		break;
+	case FX_REJECT:
+		put(t, "%s", r->l4proto == IPPROTO_TCP ? "reject with tcp reset"
+						       : "reject with icmpx admin-prohibited");
+		break;
+	case FX_MARK:
+		put(t, "meta mark set %u", r->set_mark);
+		if (r->set_ct_mark)
+			put(t, " ct mark set 0x%x", r->set_ct_mark);
+		break;
+	case FX_MASQUERADE:
+		put(t, "masquerade");
+		break;
+	}
 }
 
 /* One rule in nft's words (the same words `fexyn rules` shows). */
@@ -96,6 +111,12 @@ static void describe(const struct fx_rule *r, struct text *t)
 		put(t, "meta mark %u ", r->mark);
 	if (r->ct_established)
 		put(t, "ct state established,related ");
+	if (r->ct_new)
+		put(t, "ct state new ");
+	if (r->match_ct_mark)
+		put(t, "ct mark 0x%x ", r->ct_mark);
+	if (r->socket_excluded)
+		put(t, "socket cgroupv2 level 2 @%s ", fx_set_name(FX_SET_EXCLUDED));
 	if (r->l4proto && !r->sport && !r->dport && !r->match_icmp_type)
 		put(t, "meta l4proto %s ", proto_word(r->l4proto));
 	if (r->sport)
@@ -118,7 +139,7 @@ static void describe(const struct fx_rule *r, struct text *t)
 		put_set_match(t, r->saddr_set, false, arp);
 	if (r->daddr_set != FX_SET_NONE)
 		put_set_match(t, r->daddr_set, true, arp);
-	put(t, "%s", verdict_word(r));
+	put_verdict(t, r);
 }
 
 static void put_addr(const struct fx_addr *a)
@@ -155,7 +176,9 @@ static void print_set_elems(enum fx_set_id id, const struct fx_set *s)
 
 	for (size_t i = 0; i < s->n; i++) {
 		fputs(i ? ", " : "", stdout);
-		if (fx_set_is_endpoints(id)) {
+		if (id == FX_SET_EXCLUDED) {
+			printf("%llu", (unsigned long long)s->ids[i]);
+		} else if (fx_set_is_endpoints(id)) {
 			fx_endpoint_format(&s->endpoints[i], text, sizeof(text));
 			fputs(text, stdout);
 		} else if (fx_set_is_interval(id)) {
@@ -166,13 +189,25 @@ static void print_set_elems(enum fx_set_id id, const struct fx_set *s)
 	}
 }
 
+/* The table a set or chain is in, as a prefix of its name; inet fexyn's
+ * sets go without one. */
+static const char *set_table(enum fx_set_id id)
+{
+	return fx_set_in_arp_table(id) ? "arp " : fx_set_in_split_table(id) ? "inet fexyn_split " : "";
+}
+
+static const char *chain_table(enum fx_chain c)
+{
+	return fx_chain_in_arp_table(c) ? "arp " : fx_chain_in_split_table(c) ? "inet fexyn_split " : "inet ";
+}
+
 static void print_sets(const struct fx_ruleset *rs)
 {
 	printf("Sets:\n\n");
 	for (enum fx_set_id id = 0; id < FX_SET_COUNT; id++) {
 		if (rs->sets[id].n == 0)
 			continue;
-		printf("- `%s%s`: ", fx_set_in_arp_table(id) ? "arp " : "", fx_set_name(id));
+		printf("- `%s%s`: ", set_table(id), fx_set_name(id));
 		print_set_elems(id, &rs->sets[id]);
 		printf("\n");
 	}
@@ -180,7 +215,7 @@ static void print_sets(const struct fx_ruleset *rs)
 }
 
 static const char *const chain_policy[FX_CHAIN_COUNT] = {
-	"drop", "drop", "drop", "drop", "accept", "accept",
+	"drop", "drop", "drop", "drop", "accept", "accept", "accept", "accept", "accept",
 };
 
 static void print_chain(const struct fx_ruleset *rs, enum fx_chain c)
@@ -188,10 +223,12 @@ static void print_chain(const struct fx_ruleset *rs, enum fx_chain c)
 	size_t count = 0;
 	struct text t;
 
+	if (fx_chain_in_split_table(c) && !rs->split)
+		return;
 	for (size_t i = 0; i < rs->n_rules; i++)
 		count += rs->rules[i].chain == c;
-	printf("`%s %s` (policy %s)%s\n\n", fx_chain_in_arp_table(c) ? "arp" : "inet", fx_chain_name(c),
-	       chain_policy[c], count ? ":" : ": no rules.");
+	printf("`%s%s` (policy %s)%s\n\n", chain_table(c), fx_chain_name(c), chain_policy[c],
+	       count ? ":" : ": no rules.");
 	if (!count)
 		return;
 	printf("| # | rule | why |\n| --- | --- | --- |\n");
@@ -233,7 +270,7 @@ static void print_missing(const struct fx_ruleset *from, const struct fx_ruleset
 			found = in->rules[k].chain == from->rules[i].chain && strcmp(t.buf, u.buf) == 0;
 		}
 		if (!found)
-			printf("- `%s %s`: `%s` (%s)\n", fx_chain_in_arp_table(from->rules[i].chain) ? "arp" : "inet",
+			printf("- `%s%s`: `%s` (%s)\n", chain_table(from->rules[i].chain),
 			       fx_chain_name(from->rules[i].chain), t.buf, from->rules[i].why);
 	}
 }
@@ -244,34 +281,46 @@ struct section {
 	bool lockdown, killswitch, guard;
 	const char *same_as; /* printed instead of the rules when they are identical */
 	const char *intro;
+	bool exclude; /* one program excluded (split tunnelling) */
 };
+
+/* The example exclusion's cgroup id (an inode number of the cgroup2 file system). */
+static const uint64_t example_excluded = 4242;
 
 static const struct section sections[] = {
 	{ "Disconnected", FX_STATE_DISCONNECTED, false, true, false, NULL,
-	  "No tunnel, lockdown off (the default): fexyn has no table; nothing is filtered." },
+	  "No tunnel, lockdown off (the default): fexyn has no table; nothing is filtered.", false },
 	{ "Disconnected, lockdown on", FX_STATE_DISCONNECTED, true, true, false, NULL,
 	  "No tunnel: everything is blocked but loopback, the LAN (if allowed), DHCP and neighbour "
-	  "discovery. The same policy `fexynd --boot` installs at boot." },
+	  "discovery. The same policy `fexynd --boot` installs at boot.", false },
 	{ "Connecting", FX_STATE_CONNECTING, false, true, true, NULL,
 	  "The firewall is up before the tunnel: only the tunnel's own packets to its endpoint "
 	  "(address, protocol, port and fwmark) leave, and only fexynd's echo probes enter the "
-	  "tunnel, to start the handshake." },
+	  "tunnel, to start the handshake.", false },
 	{ "Reconnecting", FX_STATE_RECONNECTING, false, true, true, "Connecting",
-	  "The tunnel was up and is not now (dead server, link gone): as closed as connecting." },
+	  "The tunnel was up and is not now (dead server, link gone): as closed as connecting.", false },
 	{ "Connected", FX_STATE_CONNECTED, false, true, true, NULL,
-	  "Everything through the tunnel; DNS only to the tunnel's resolvers, through it." },
+	  "Everything through the tunnel; DNS only to the tunnel's resolvers, through it.", false },
 	{ "Blocked", FX_STATE_BLOCKED, false, true, true, NULL,
 	  "An error (the firewall could not be applied, a damaged state or settings file, a "
-	  "tunnel that cannot resume): fail closed, no carve-out for the tunnel at all." },
+	  "tunnel that cannot resume): fail closed, no carve-out for the tunnel at all.", false },
 	{ "Kill switch off", FX_STATE_CONNECTED, false, false, true, NULL,
 	  "`fexyn killswitch off`: tunnels run without fexyn's table (no protection), in every "
-	  "state but blocked. Lockdown cannot be on at the same time." },
+	  "state but blocked. Lockdown cannot be on at the same time.", false },
+	{ "Connected, a program excluded", FX_STATE_CONNECTED, false, true, true, NULL,
+	  "`fexyn exclude` (split tunnelling): the program runs in a cgroup of its own under "
+	  "fexynd's (id 4242 here). Table inet fexyn_split marks what its sockets send, DNS "
+	  "aside, with the tunnel's fwmark, so that routing takes it around the tunnel, and nat "
+	  "gives it the physical interface's address; table inet fexyn lets out only what carries "
+	  "both marks, and lets in the replies by the connection mark. The table is there only "
+	  "while some program is excluded, in every state.", true },
 };
 
 static int compile(const struct section *s, const struct fx_guard *g, bool allow_lan,
 		   struct fx_ruleset *rs)
 {
-	struct fx_policy_input in = { .state = s->state, .guard = s->guard ? g : NULL };
+	struct fx_policy_input in = { .state = s->state, .guard = s->guard ? g : NULL,
+				      .excluded = &example_excluded, .n_excluded = s->exclude };
 
 	fx_settings_default(&in.settings);
 	in.settings.lockdown = s->lockdown;

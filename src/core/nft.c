@@ -25,6 +25,10 @@ struct fx_nft {
 	uint32_t seq;
 	enum fx_protection protection;
 	bool arp; /* the kernel has nftables' arp family */
+	/* Table inet fexyn_split may be there: fexynd made it, or does not
+	 * know (at start, after a failed batch), so a ruleset without it
+	 * deletes it. Only then: deleting it is two messages per change. */
+	bool split_maybe;
 };
 
 static const char *const protection_names[] = {
@@ -173,7 +177,7 @@ static int send_ruleset(struct fx_nft *nft, const struct fx_ruleset *rs, struct 
 	uint16_t failed_type = 0;
 	int r;
 
-	r = fx_batch_build(&b, rs, copies, n_copies, nft->arp, nft->seq);
+	r = fx_batch_build_split(&b, rs, copies, n_copies, nft->arp, nft->split_maybe, nft->seq);
 	if (r < 0)
 		return fx_err_set(err, "cannot build the nftables batch: %s", strerror(-r)), r;
 	nft->seq += b.n_msgs + 2;
@@ -185,6 +189,7 @@ static int send_ruleset(struct fx_nft *nft, const struct fx_ruleset *rs, struct 
 		if (r < 0)
 			fx_err_prefix(err, r, "nftables refused to %s: ", msg_type_name(failed_type));
 	}
+	nft->split_maybe = r < 0 || rs->split;
 	fx_batch_free(&b);
 	return r;
 }
@@ -269,6 +274,7 @@ int fx_nft_open(struct fx_nft **out, enum fx_protection strongest)
 	/* Without the arp family the ARP rules are left out, not the whole
 	 * policy: a batch the kernel refuses would leave no table at all. */
 	nft->arp = probe_table(nft, NFPROTO_ARP, 0);
+	nft->split_maybe = true;
 	*out = nft;
 	return 0;
 }

@@ -20,7 +20,8 @@
 #define BATCH_CAP (1024 * 1024)
 
 /* nft's datatype numbers, so `nft list` prints our sets in its own words. */
-enum { TYPE_IPADDR = 7, TYPE_IP6ADDR = 8, TYPE_INET_PROTOCOL = 12, TYPE_INET_SERVICE = 13 };
+enum { TYPE_IPADDR = 7, TYPE_IP6ADDR = 8, TYPE_INET_PROTOCOL = 12, TYPE_INET_SERVICE = 13,
+       TYPE_CGROUPV2 = 46 };
 #define CONCAT_TYPE_BITS 6
 
 struct writer {
@@ -88,6 +89,21 @@ static const uint32_t chain_hooks[FX_CHAIN_COUNT] = {
 	[FX_CHAIN_POSTROUTING] = NF_INET_POST_ROUTING,
 	[FX_CHAIN_ARP_INPUT] = NF_ARP_IN,
 	[FX_CHAIN_ARP_OUTPUT] = NF_ARP_OUT,
+	[FX_CHAIN_SPLIT_MARK] = NF_INET_LOCAL_OUT,
+	[FX_CHAIN_SPLIT_REPLY] = NF_INET_PRE_ROUTING,
+	[FX_CHAIN_SPLIT_NAT] = NF_INET_POST_ROUTING,
+};
+
+/*
+ * The split table's chains run around the filter: marks first (a route
+ * chain re-routes a packet whose mark it changed; before the filter at 0,
+ * which then sees where the packet really goes), the address last, at
+ * nat's usual place for source translation.
+ */
+static const struct { const char *type; int32_t prio; } chain_kinds[FX_CHAIN_COUNT] = {
+	[FX_CHAIN_SPLIT_MARK] = { "route", -150 },
+	[FX_CHAIN_SPLIT_REPLY] = { "filter", -150 },
+	[FX_CHAIN_SPLIT_NAT] = { "nat", 100 },
 };
 
 static void put_chain(struct writer *w, enum fx_chain c)
@@ -102,11 +118,13 @@ static void put_chain(struct writer *w, enum fx_chain c)
 	nftnl_chain_set_u32(ch, NFTNL_CHAIN_FAMILY, fx_nft_chain_family(c));
 	nftnl_chain_set_str(ch, NFTNL_CHAIN_TABLE, w->table);
 	nftnl_chain_set_str(ch, NFTNL_CHAIN_NAME, fx_chain_name(c));
-	nftnl_chain_set_str(ch, NFTNL_CHAIN_TYPE, "filter");
+	nftnl_chain_set_str(ch, NFTNL_CHAIN_TYPE, chain_kinds[c].type ? chain_kinds[c].type : "filter");
 	nftnl_chain_set_u32(ch, NFTNL_CHAIN_HOOKNUM, chain_hooks[c]);
-	nftnl_chain_set_s32(ch, NFTNL_CHAIN_PRIO, 0);
-	/* ARP itself is not filtered: only the rules for the tunnel's address drop. */
-	nftnl_chain_set_u32(ch, NFTNL_CHAIN_POLICY, fx_chain_in_arp_table(c) ? NF_ACCEPT : NF_DROP);
+	nftnl_chain_set_s32(ch, NFTNL_CHAIN_PRIO, chain_kinds[c].prio);
+	/* ARP itself is not filtered: only the rules for the tunnel's address
+	 * drop. The split table only marks. */
+	nftnl_chain_set_u32(ch, NFTNL_CHAIN_POLICY,
+			    fx_chain_in_arp_table(c) || fx_chain_in_split_table(c) ? NF_ACCEPT : NF_DROP);
 	nlh = put(w, fx_nft_chain_family(c), NFT_MSG_NEWCHAIN, NLM_F_CREATE);
 	if (nlh) {
 		nftnl_chain_nlmsg_build_payload(nlh, ch);
@@ -119,6 +137,8 @@ static uint32_t set_key_type(enum fx_set_id id)
 {
 	uint32_t addr = fx_set_family(id) == AF_INET6 ? TYPE_IP6ADDR : TYPE_IPADDR;
 
+	if (id == FX_SET_EXCLUDED)
+		return TYPE_CGROUPV2;
 	if (!fx_set_is_endpoints(id))
 		return addr;
 	return (addr << (2 * CONCAT_TYPE_BITS)) | (TYPE_INET_PROTOCOL << CONCAT_TYPE_BITS) |
@@ -129,6 +149,8 @@ static uint32_t set_key_len(enum fx_set_id id)
 {
 	uint32_t alen = fx_set_family(id) == AF_INET6 ? 16 : 4;
 
+	if (id == FX_SET_EXCLUDED)
+		return sizeof(uint64_t);
 	return fx_set_is_endpoints(id) ? alen + 4 + 4 : alen;
 }
 
@@ -227,6 +249,8 @@ static int add_set_elem(struct nftnl_set *s, enum fx_set_id id, const struct fx_
 		return add_endpoint_elem(s, &set->endpoints[i]);
 	if (fx_set_is_interval(id))
 		return add_range_elems(s, &set->ranges[i]);
+	if (id == FX_SET_EXCLUDED) /* the kernel's cgroup id, in host order */
+		return add_elem(s, &set->ids[i], sizeof(set->ids[i]), 0);
 	return add_elem(s, set->addrs[i].bytes, fx_addr_len(&set->addrs[i]), 0);
 }
 
@@ -297,6 +321,16 @@ static bool wanted(const struct writer *w, uint32_t family)
 	return family != NFPROTO_ARP || w->arp;
 }
 
+static bool chain_wanted(const struct writer *w, enum fx_chain c)
+{
+	return !fx_chain_in_split_table(c) && wanted(w, fx_nft_chain_family(c));
+}
+
+static bool set_wanted(const struct writer *w, enum fx_set_id id)
+{
+	return !fx_set_in_split_table(id) && wanted(w, fx_nft_set_family(id));
+}
+
 /*
  * One copy of the policy: its table and chains kept, their rules replaced.
  * Every set is deleted and created anew rather than flushed and refilled:
@@ -313,24 +347,41 @@ static void put_copy(struct writer *w, const struct fx_ruleset *rs, uint32_t fla
 		if (wanted(w, table_families[t]))
 			put_table(w, table_families[t], NFT_MSG_NEWTABLE, true, flags);
 	for (enum fx_chain c = 0; c < FX_CHAIN_COUNT; c++)
-		if (wanted(w, fx_nft_chain_family(c)))
+		if (chain_wanted(w, c))
 			put_chain(w, c);
 	/* Created where missing, so that the delete below always finds them. */
 	for (enum fx_set_id id = 0; id < FX_SET_COUNT; id++)
-		if (wanted(w, fx_nft_set_family(id)))
+		if (set_wanted(w, id))
 			put_set(w, id);
 	for (size_t t = 0; t < N_TABLES; t++)
 		if (wanted(w, table_families[t]))
 			put_rules_flush(w, table_families[t]);
 	for (enum fx_set_id id = 0; id < FX_SET_COUNT; id++) {
-		if (!wanted(w, fx_nft_set_family(id)))
+		if (!set_wanted(w, id))
 			continue;
 		put_set_delete(w, id);
 		put_set(w, id);
 		put_set_elems(w, id, &rs->sets[id]);
 	}
 	for (size_t i = 0; i < rs->n_rules; i++)
-		if (wanted(w, fx_nft_chain_family(rs->rules[i].chain)))
+		if (chain_wanted(w, rs->rules[i].chain))
+			put_rule(w, &rs->rules[i]);
+}
+
+/* Table inet fexyn_split, the same way: chains kept, rules and set renewed. */
+static void put_split(struct writer *w, const struct fx_ruleset *rs, uint32_t flags)
+{
+	put_table(w, NFPROTO_INET, NFT_MSG_NEWTABLE, true, flags);
+	for (enum fx_chain c = 0; c < FX_CHAIN_COUNT; c++)
+		if (fx_chain_in_split_table(c))
+			put_chain(w, c);
+	put_set(w, FX_SET_EXCLUDED);
+	put_rules_flush(w, NFPROTO_INET);
+	put_set_delete(w, FX_SET_EXCLUDED);
+	put_set(w, FX_SET_EXCLUDED);
+	put_set_elems(w, FX_SET_EXCLUDED, &rs->sets[FX_SET_EXCLUDED]);
+	for (size_t i = 0; i < rs->n_rules; i++)
+		if (fx_chain_in_split_table(rs->rules[i].chain))
 			put_rule(w, &rs->rules[i]);
 }
 
@@ -352,6 +403,13 @@ static void put_copy_delete(struct writer *w)
 int fx_batch_build(struct fx_batch *batch, const struct fx_ruleset *rs,
 		   const struct fx_table_copy *copies, size_t n_copies, bool arp, uint32_t seq)
 {
+	return fx_batch_build_split(batch, rs, copies, n_copies, arp, false, seq);
+}
+
+int fx_batch_build_split(struct fx_batch *batch, const struct fx_ruleset *rs,
+			 const struct fx_table_copy *copies, size_t n_copies, bool arp,
+			 bool drop_split, uint32_t seq)
+{
 	struct writer w = { .b = batch, .seq = seq, .arp = arp };
 
 	memset(batch, 0, sizeof(*batch));
@@ -369,6 +427,14 @@ int fx_batch_build(struct fx_batch *batch, const struct fx_ruleset *rs,
 			put_copy(&w, rs, copies[i].flags);
 		else
 			put_copy_delete(&w);
+	}
+	w.table = FX_TABLE_SPLIT;
+	w.set_id0 = (uint32_t)(n_copies * FX_SET_COUNT);
+	if (rs->split && n_copies) {
+		put_split(&w, rs, copies[0].flags);
+	} else if (drop_split) {
+		put_table(&w, NFPROTO_INET, NFT_MSG_NEWTABLE, false, 0);
+		put_table(&w, NFPROTO_INET, NFT_MSG_DELTABLE, false, 0);
 	}
 	if (w.err) {
 		fx_batch_free(batch);

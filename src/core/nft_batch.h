@@ -41,4 +41,13 @@ struct fx_table_copy {
  */
 int fx_batch_build(struct fx_batch *batch, const struct fx_ruleset *rs,
 		   const struct fx_table_copy *copies, size_t n_copies, bool arp, uint32_t seq);
+/*
+ * The same, and table inet fexyn_split (split tunnelling) after the
+ * copies: with rs->split, made like a copy, with the first copy's flags;
+ * without it, deleted when drop_split says it may be there (the applier
+ * knows when it cannot: it made none since it last removed it).
+ */
+int fx_batch_build_split(struct fx_batch *batch, const struct fx_ruleset *rs,
+			 const struct fx_table_copy *copies, size_t n_copies, bool arp,
+			 bool drop_split, uint32_t seq);
 void fx_batch_free(struct fx_batch *batch);

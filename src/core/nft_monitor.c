@@ -45,7 +45,8 @@ static bool names_our_table(const struct nlmsghdr *nlh)
 	mnl_attr_for_each_payload((const struct nlattr *)((const char *)nlh + head), nlh->nlmsg_len - head) {
 		if (mnl_attr_get_type(attr) == 1 && mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
 			return strcmp(mnl_attr_get_str(attr), FX_TABLE) == 0 ||
-			       strcmp(mnl_attr_get_str(attr), FX_TABLE_OWNED) == 0;
+			       strcmp(mnl_attr_get_str(attr), FX_TABLE_OWNED) == 0 ||
+			       strcmp(mnl_attr_get_str(attr), FX_TABLE_SPLIT) == 0;
 	}
 	return false;
 }

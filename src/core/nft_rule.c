@@ -154,16 +154,23 @@ static void match_hop_limit_255(struct rule_builder *b)
 	cmp(b, NFT_CMP_EQ, &limit, 1);
 }
 
-static void match_ct_established(struct rule_builder *b)
+static void ct_load(struct rule_builder *b, uint32_t key)
 {
-	uint32_t mask = NF_CT_STATE_BIT(IP_CT_ESTABLISHED) | NF_CT_STATE_BIT(IP_CT_RELATED);
-	uint32_t zero = 0;
 	struct nftnl_expr *e = expr(b, "ct");
 
 	if (!e)
 		return;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_STATE);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, key);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
+}
+
+/* ct state is a bit mask: any of mask's bits set. */
+static void match_ct_state(struct rule_builder *b, uint32_t mask)
+{
+	uint32_t zero = 0;
+	struct nftnl_expr *e;
+
+	ct_load(b, NFT_CT_STATE);
 	e = expr(b, "bitwise");
 	if (!e)
 		return;
@@ -175,7 +182,28 @@ static void match_ct_established(struct rule_builder *b)
 	cmp(b, NFT_CMP_NEQ, &zero, sizeof(zero));
 }
 
+static void match_ct_mark(struct rule_builder *b, uint32_t mark)
+{
+	ct_load(b, NFT_CT_MARK);
+	cmp(b, NFT_CMP_EQ, &mark, sizeof(mark));
+}
+
 static void lookup(struct rule_builder *b, enum fx_set_id set, uint32_t sreg);
+
+/* The id of the socket's cgroup two levels down (fexynd's directory, then
+ * one exclusion's), 8 bytes; a packet without a full socket of this
+ * network namespace does not match. */
+static void match_socket_excluded(struct rule_builder *b)
+{
+	struct nftnl_expr *e = expr(b, "socket");
+
+	if (!e)
+		return;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_SOCKET_KEY, NFT_SOCKET_CGROUPV2);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_SOCKET_LEVEL, 2);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_SOCKET_DREG, NFT_REG_1);
+	lookup(b, FX_SET_EXCLUDED, NFT_REG_1);
+}
 
 /* The target address of a neighbour solicitation or advert: 16 bytes after
  * type, code, checksum and the reserved word. */
@@ -238,16 +266,48 @@ static void match_set(struct rule_builder *b, enum fx_set_id set, bool dst)
 	lookup(b, set, NFT_REG32_00);
 }
 
-static void verdict(struct rule_builder *b, enum fx_verdict v, uint8_t l4proto)
+/* Loads value into register 1, then stores it with a meta or ct set. */
+static void set_mark(struct rule_builder *b, const char *kind, uint32_t key, uint32_t value)
 {
+	struct nftnl_expr *e = expr(b, "immediate");
+
+	if (!e)
+		return;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_1);
+	nftnl_expr_set(e, NFTNL_EXPR_IMM_DATA, &value, sizeof(value));
+	e = expr(b, kind);
+	if (!e)
+		return;
+	if (strcmp(kind, "meta") == 0) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, key);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_META_SREG, NFT_REG_1);
+	} else {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, key);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_CT_SREG, NFT_REG_1);
+	}
+}
+
+static void verdict(struct rule_builder *b, const struct fx_rule *r)
+{
+	enum fx_verdict v = r->verdict;
 	struct nftnl_expr *e;
 
+	if (v == FX_MARK) { /* no verdict: the next rule follows */
+		set_mark(b, "meta", NFT_META_MARK, r->set_mark);
+		if (r->set_ct_mark)
+			set_mark(b, "ct", NFT_CT_MARK, r->set_ct_mark);
+		return;
+	}
+	if (v == FX_MASQUERADE) {
+		expr(b, "masq");
+		return;
+	}
 	if (v == FX_REJECT) {
 		expr(b, "counter");
 		e = expr(b, "reject");
 		if (!e)
 			return;
-		if (l4proto == IPPROTO_TCP) {
+		if (r->l4proto == IPPROTO_TCP) {
 			nftnl_expr_set_u32(e, NFTNL_EXPR_REJECT_TYPE, NFT_REJECT_TCP_RST);
 			nftnl_expr_set_u8(e, NFTNL_EXPR_REJECT_CODE, 0);
 		} else {
@@ -318,7 +378,13 @@ static void add_matches(struct rule_builder *b, const struct fx_rule *r)
 		cmp(b, NFT_CMP_EQ, &r->mark, sizeof(r->mark));
 	}
 	if (r->ct_established)
-		match_ct_established(b);
+		match_ct_state(b, NF_CT_STATE_BIT(IP_CT_ESTABLISHED) | NF_CT_STATE_BIT(IP_CT_RELATED));
+	if (r->ct_new)
+		match_ct_state(b, NF_CT_STATE_BIT(IP_CT_NEW));
+	if (r->match_ct_mark)
+		match_ct_mark(b, r->ct_mark);
+	if (r->socket_excluded)
+		match_socket_excluded(b);
 	if (r->l4proto)
 		match_meta_u8(b, NFT_META_L4PROTO, r->l4proto);
 	if (r->sport)
@@ -353,7 +419,7 @@ struct nftnl_rule *fx_nft_rule_build(const struct fx_rule *r, const char *table)
 	nftnl_rule_set_str(b.rule, NFTNL_RULE_TABLE, table);
 	nftnl_rule_set_str(b.rule, NFTNL_RULE_CHAIN, fx_chain_name(r->chain));
 	add_matches(&b, r);
-	verdict(&b, r->verdict, r->l4proto);
+	verdict(&b, r);
 	set_comment(&b, r->why);
 	if (b.failed) {
 		nftnl_rule_free(b.rule);

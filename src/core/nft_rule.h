@@ -11,6 +11,10 @@
  */
 #define FX_TABLE "fexyn"
 #define FX_TABLE_OWNED "fexyn_owned"
+/* Split tunnelling's chains and set (policy.h): one copy, only while some
+ * program is excluded. Lost, it takes no protection with it: what it
+ * marks is let out by table inet fexyn, and unmarked goes into the tunnel. */
+#define FX_TABLE_SPLIT "fexyn_split"
 
 /* The family of the table a chain or set lives in: inet fexyn or arp fexyn. */
 uint32_t fx_nft_chain_family(enum fx_chain c);

@@ -48,7 +48,7 @@ const char *fx_set_name(enum fx_set_id id)
 {
 	static const char *const names[FX_SET_COUNT] = {
 		"endpoints4", "endpoints6", "lan4", "lan6", "resolvers4", "resolvers6",
-		"tunnel4", "tunnel6", "tunnel4",
+		"tunnel4", "tunnel6", "tunnel4", "excluded",
 	};
 	return (id >= 0 && id < FX_SET_COUNT) ? names[id] : "none";
 }
@@ -58,16 +58,33 @@ bool fx_set_in_arp_table(enum fx_set_id id)
 	return id == FX_SET_ARP_TUNNEL4;
 }
 
+bool fx_set_in_split_table(enum fx_set_id id)
+{
+	return id == FX_SET_EXCLUDED;
+}
+
+/* Not nft's keywords ("route", "nat"): `nft list` prints names it can read back. */
 const char *fx_chain_name(enum fx_chain c)
 {
 	static const char *const names[FX_CHAIN_COUNT] = { "input", "output", "forward", "postrouting",
-							   "input", "output" };
+							   "input", "output", "mark_out", "mark_in",
+							   "masq_out" };
 	return c < FX_CHAIN_COUNT ? names[c] : "none";
 }
 
 bool fx_chain_in_arp_table(enum fx_chain c)
 {
 	return c == FX_CHAIN_ARP_INPUT || c == FX_CHAIN_ARP_OUTPUT;
+}
+
+bool fx_chain_in_split_table(enum fx_chain c)
+{
+	return c == FX_CHAIN_SPLIT_MARK || c == FX_CHAIN_SPLIT_REPLY || c == FX_CHAIN_SPLIT_NAT;
+}
+
+uint32_t fx_policy_split_mark(const struct fx_guard *g)
+{
+	return g ? g->fwmark : FX_SPLIT_MARK;
 }
 
 /*
@@ -614,6 +631,102 @@ static void add_postrouting(struct builder *b, const struct fx_guard *g, bool gu
 }
 
 /*
+ * Split tunnelling. What an excluded program's socket sends, but DNS, gets
+ * the mark that routes it by the main table (the routing rules of a
+ * tunnel with a fwmark send marked packets there: it is how the tunnel's
+ * own packets reach the server) and the connection mark that tells its
+ * replies. Only for connections that start excluded: one the socket had
+ * before (its address the tunnel's) stays in the tunnel, since the nat
+ * chain sees only a connection's first packet and could not give it the
+ * interface's address. Marking is by socket, at every packet: once a
+ * program is no longer excluded, its next packet is routed into the
+ * tunnel, whichever connection it belongs to. DNS is left alone: it goes
+ * to the tunnel's resolver through the tunnel, so no name reaches the
+ * network the machine is on (and, while blocked, goes nowhere).
+ */
+static void add_split(struct builder *b, uint32_t mark)
+{
+	struct fx_rule *r;
+
+	for (size_t i = 0; i < sizeof(dns_services) / sizeof(dns_services[0]); i++) {
+		r = rule(b, FX_CHAIN_SPLIT_MARK, FX_ACCEPT, "DNS stays in the tunnel");
+		r->l4proto = dns_services[i].proto;
+		r->dport = dns_services[i].port;
+	}
+	for (size_t i = 0; i < 2; i++) {
+		r = rule(b, FX_CHAIN_SPLIT_MARK, FX_MARK, i ? "excluded programs: their connections"
+							  : "excluded programs: new connections");
+		r->socket_excluded = true;
+		r->ct_new = i == 0;
+		r->match_ct_mark = i == 1;
+		r->ct_mark = i ? FX_SPLIT_CT_MARK : 0;
+		r->set_mark = mark;
+		r->set_ct_mark = FX_SPLIT_CT_MARK;
+	}
+	r = rule(b, FX_CHAIN_SPLIT_REPLY, FX_MARK, "replies to excluded programs: routed as sent");
+	r->match_ct_mark = true;
+	r->ct_mark = FX_SPLIT_CT_MARK;
+	r->set_mark = mark;
+	r = rule(b, FX_CHAIN_SPLIT_NAT, FX_MASQUERADE, "excluded programs: the interface's address");
+	r->match_mark = true;
+	r->mark = mark;
+	r->match_ct_mark = true;
+	r->ct_mark = FX_SPLIT_CT_MARK;
+}
+
+/*
+ * What the split table marked leaves, and its replies come in, before
+ * anything else is judged: the packet still has the tunnel's address
+ * (nat gives it the interface's after the filter), and the reply has it
+ * again when it arrives. Both marks, or no way out: the packet mark alone
+ * is also the tunnel socket's, and only the mark chain sets the
+ * connection mark on what leaves.
+ */
+static void add_split_accepts(struct builder *b, uint32_t mark)
+{
+	static const enum fx_chain out[] = { FX_CHAIN_OUTPUT, FX_CHAIN_POSTROUTING };
+	struct fx_rule *r;
+
+	for (size_t i = 0; i < 2; i++) {
+		r = rule(b, out[i], FX_ACCEPT, "excluded programs (split tunnelling)");
+		r->match_mark = true;
+		r->mark = mark;
+		r->match_ct_mark = true;
+		r->ct_mark = FX_SPLIT_CT_MARK;
+	}
+	r = rule(b, FX_CHAIN_INPUT, FX_ACCEPT, "replies to excluded programs");
+	r->match_ct_mark = true;
+	r->ct_mark = FX_SPLIT_CT_MARK;
+}
+
+/* Excluded programs need a way around the tunnel: a mark that routes. The
+ * table is not needed while disconnected without lockdown: nothing is
+ * steered or blocked then. */
+static bool wants_split(const struct fx_policy_input *in)
+{
+	if (in->n_excluded == 0 || fx_policy_split_mark(in->guard) == 0)
+		return false;
+	return in->state != FX_STATE_DISCONNECTED || in->settings.lockdown;
+}
+
+static int fill_excluded(const struct fx_policy_input *in, struct fx_ruleset *rs)
+{
+	struct fx_set *set = &rs->sets[FX_SET_EXCLUDED];
+
+	if (in->n_excluded > FX_MAX_EXCLUDED)
+		return -E2BIG;
+	for (size_t i = 0; i < in->n_excluded; i++) {
+		size_t k = 0;
+
+		while (k < set->n && set->ids[k] != in->excluded[i])
+			k++;
+		if (k == set->n)
+			set->ids[set->n++] = in->excluded[i];
+	}
+	return 0;
+}
+
+/*
  * Errors always block (fail closed). Otherwise the user decides: lockdown
  * blocks even while disconnected; with the kill switch off, tunnels run
  * without firewall rules, as asked. The daemon refuses the contradictory
@@ -628,26 +741,48 @@ static bool state_has_table(const struct fx_policy_input *in)
 	return in->settings.killswitch;
 }
 
+/* Table inet fexyn_split alone: the kill switch is off, and excluded
+ * programs must still go around the tunnel. */
+static int compile_split_only(const struct fx_policy_input *in, struct fx_ruleset *out)
+{
+	struct builder b = { .rs = out };
+	int r = fill_excluded(in, out);
+
+	if (r < 0)
+		return r;
+	out->split = true;
+	add_split(&b, fx_policy_split_mark(in->guard));
+	return b.overflow ? -E2BIG : 0;
+}
+
 int fx_policy_compile(const struct fx_policy_input *in, struct fx_ruleset *out)
 {
 	struct builder b = { .rs = out };
 	bool guarded = in->guard && in->state != FX_STATE_BLOCKED &&
 		       in->state != FX_STATE_DISCONNECTED;
 	bool tunnel_up = guarded && in->state == FX_STATE_CONNECTED;
+	uint32_t split_mark = fx_policy_split_mark(in->guard);
 	int r;
 
 	memset(out, 0, sizeof(*out));
 	if (!state_has_table(in))
-		return 0;
+		return wants_split(in) ? compile_split_only(in, out) : 0;
 	if (in->n_link_addrs > FX_MAX_TUNNEL_ADDRS)
 		return -E2BIG;
 	out->present = true;
+	out->split = wants_split(in);
 	r = fill_sets(in, out);
+	if (r == 0 && out->split)
+		r = fill_excluded(in, out);
 	if (r < 0)
 		return r;
 	if (!guarded) /* blocked: the carve-outs must not exist */
 		out->sets[FX_SET_ENDPOINTS4].n = out->sets[FX_SET_ENDPOINTS6].n = 0;
 	add_loopback(&b);
+	if (out->split) {
+		add_split(&b, split_mark);
+		add_split_accepts(&b, split_mark);
+	}
 	if (in->guard) {
 		add_tunnel_addr_rules(&b, FX_CHAIN_INPUT, in->guard);
 		add_tunnel_addr_rules(&b, FX_CHAIN_OUTPUT, in->guard);
@@ -682,7 +817,8 @@ static bool set_equal(enum fx_set_id id, const struct fx_set *a, const struct fx
 	if (a->n != b->n)
 		return false;
 	for (size_t i = 0; i < a->n; i++) {
-		bool same = fx_set_is_endpoints(id) ? endpoint_equal(&a->endpoints[i], &b->endpoints[i])
+		bool same = id == FX_SET_EXCLUDED ? a->ids[i] == b->ids[i]
+			    : fx_set_is_endpoints(id) ? endpoint_equal(&a->endpoints[i], &b->endpoints[i])
 			    : fx_set_is_interval(id) ? fx_addr_equal(&a->ranges[i].lo, &b->ranges[i].lo) &&
 							     fx_addr_equal(&a->ranges[i].hi, &b->ranges[i].hi)
 			    : fx_addr_equal(&a->addrs[i], &b->addrs[i]);
@@ -707,13 +843,16 @@ static bool rule_equal(const struct fx_rule *a, const struct fx_rule *b)
 	       a->icmp_lo == b->icmp_lo && a->icmp_hi == b->icmp_hi &&
 	       text_equal(a->saddr_net, b->saddr_net) && text_equal(a->daddr_net, b->daddr_net) &&
 	       a->hop_limit_255 == b->hop_limit_255 && a->ct_established == b->ct_established &&
+	       a->ct_new == b->ct_new && a->match_ct_mark == b->match_ct_mark &&
+	       a->ct_mark == b->ct_mark && a->socket_excluded == b->socket_excluded &&
+	       a->set_mark == b->set_mark && a->set_ct_mark == b->set_ct_mark &&
 	       a->daddr_set == b->daddr_set && a->saddr_set == b->saddr_set &&
 	       a->nd_target_set == b->nd_target_set && a->verdict == b->verdict;
 }
 
 bool fx_ruleset_equal(const struct fx_ruleset *a, const struct fx_ruleset *b)
 {
-	if (a->present != b->present || a->n_rules != b->n_rules)
+	if (a->present != b->present || a->split != b->split || a->n_rules != b->n_rules)
 		return false;
 	for (enum fx_set_id id = 0; id < FX_SET_COUNT; id++)
 		if (!set_equal(id, &a->sets[id], &b->sets[id]))

@@ -404,6 +404,24 @@ const struct policy_case policy_cases[] = {
 	CASE(RECONNECTING, 0, G_FULL, REJECT, "a full guard: a routed prefix", TO_ETH0("172.16.1.9", 9999)),
 	CASE(RECONNECTING, 0, G_FULL, REJECT, "a full guard: a resolver", TO_ETH0("192.168.2.1", 9999)),
 	CASE(RECONNECTING, 0, G_FULL, ACCEPT, "a full guard: the LAN between", TO_ETH0("192.168.3.1", 9999)),
+
+	/* A program excluded: everyone else is as locked in as before. */
+	CASE(CONNECTED, CASE_EXCLUDING, G_TUNADDR, REJECT, "a program excluded: another's packet stays in",
+	     TO_ETH0(WEB, 9999)),
+	CASE(CONNECTED, CASE_EXCLUDING, G_TUNADDR, REJECT,
+	     "a program excluded: the tunnel's fwmark alone opens only the endpoint",
+	     OUT_UDP("eth0", WEB, 9999, MARK)),
+	CASE(CONNECTED, CASE_EXCLUDING, G_TUNADDR, ACCEPT,
+	     "a program excluded: the tunnel's own packets still reach the endpoint",
+	     OUT_UDP("eth0", SERVER, 51820, MARK)),
+	CASE(CONNECTED, CASE_EXCLUDING, G_TUNADDR, DROP,
+	     "a program excluded: a forged reply to the tunnel's address is still dropped", &forged_reply),
+	CASE(CONNECTED, CASE_EXCLUDING, G_TUNADDR, DROP,
+	     "a program excluded: the tunnel's address out of eth0 is still dropped", &from_tun_post),
+	CASE(BLOCKED, CASE_EXCLUDING, G_TUNADDR, REJECT, "a program excluded: another's packet stays in, blocked",
+	     TO_ETH0(WEB, 9999)),
+	CASE(DISCONNECTED, CASE_LOCKDOWN | CASE_EXCLUDING, NULL, REJECT,
+	     "lockdown, a program excluded: another's packet stays in", TO_ETH0(WEB, 9999)),
 };
 
 const size_t n_policy_cases = sizeof(policy_cases) / sizeof(policy_cases[0]);
@@ -453,6 +471,9 @@ static int parse_guard(const char *words, struct fx_guard *g, struct fx_err *err
 	return r;
 }
 
+/* No cgroup has this id: no socket the lab makes is excluded. */
+static const uint64_t case_excluded_id = 0x66786e66786eull;
+
 int policy_case_compile(const struct policy_case *c, struct fx_ruleset *rs, struct fx_err *err)
 {
 	static struct fx_guard guard; /* large: kept off the stack */
@@ -464,6 +485,10 @@ int policy_case_compile(const struct policy_case *c, struct fx_ruleset *rs, stru
 	fx_settings_default(&in.settings);
 	in.settings.allow_lan = !(c->settings & CASE_LAN_BLOCKED);
 	in.settings.lockdown = c->settings & CASE_LOCKDOWN;
+	if (c->settings & CASE_EXCLUDING) {
+		in.excluded = &case_excluded_id;
+		in.n_excluded = 1;
+	}
 	if (c->guard) {
 		r = parse_guard(c->guard, &guard, err);
 		if (r < 0)
@@ -492,6 +517,10 @@ const char *policy_verdict_name(enum fx_verdict v)
 		return "drop";
 	case FX_REJECT:
 		return "reject";
+	case FX_MARK:
+		return "mark";
+	case FX_MASQUERADE:
+		return "masquerade";
 	}
 	return "?";
 }

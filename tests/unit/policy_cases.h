@@ -16,6 +16,10 @@
 enum {
 	CASE_LAN_BLOCKED = 1 << 0, /* allow_lan false */
 	CASE_LOCKDOWN = 1 << 1,
+	/* A program excluded (split tunnelling): the split table is loaded.
+	 * The case's packet is never from its cgroup: the kernel sees the
+	 * lab's own sockets, so these cases say what the others get. */
+	CASE_EXCLUDING = 1 << 2,
 };
 
 struct policy_case {

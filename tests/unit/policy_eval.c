@@ -27,6 +27,16 @@ static bool set_match(const struct fx_ruleset *rs, enum fx_set_id id, const stru
 	return false;
 }
 
+static bool id_match(const struct fx_ruleset *rs, uint64_t id)
+{
+	const struct fx_set *s = &rs->sets[FX_SET_EXCLUDED];
+
+	for (size_t i = 0; id && i < s->n; i++)
+		if (s->ids[i] == id)
+			return true;
+	return false;
+}
+
 static bool net_match(const char *net, const struct fx_addr *a)
 {
 	struct fx_prefix p;
@@ -70,6 +80,10 @@ static bool rule_match(const struct fx_ruleset *rs, const struct fx_rule *r, con
 		return false;
 	if ((r->match_mark && r->mark != p->mark) || (r->ct_established && !p->established))
 		return false;
+	if ((r->ct_new && !p->new_conn) || (r->match_ct_mark && r->ct_mark != p->ct_mark))
+		return false;
+	if (r->socket_excluded && !id_match(rs, p->cgroup))
+		return false;
 	if ((r->l4proto && r->l4proto != p->l4proto) || (r->sport && r->sport != p->sport) ||
 	    (r->dport && r->dport != p->dport))
 		return false;
@@ -91,7 +105,7 @@ enum fx_verdict test_eval_rule(const struct fx_ruleset *rs, const struct test_pk
 	struct fx_addr src, dst;
 
 	*rule = -1;
-	if (!rs->present)
+	if (fx_chain_in_split_table(p->chain) ? !rs->split : !rs->present)
 		return FX_ACCEPT;
 	if (fx_addr_parse(p->saddr, &src, NULL) < 0 || fx_addr_parse(p->daddr, &dst, NULL) < 0)
 		return FX_DROP;
@@ -101,7 +115,46 @@ enum fx_verdict test_eval_rule(const struct fx_ruleset *rs, const struct test_pk
 			return rs->rules[i].verdict;
 		}
 	}
-	return fx_chain_in_arp_table(p->chain) ? FX_ACCEPT : FX_DROP; /* the chain's policy */
+	/* the chain's policy */
+	return fx_chain_in_arp_table(p->chain) || fx_chain_in_split_table(p->chain) ? FX_ACCEPT : FX_DROP;
+}
+
+/* The mark chain: FX_MARK rules mark and go on, the first other verdict ends it. */
+static void eval_marks(const struct fx_ruleset *rs, struct test_pkt *q)
+{
+	struct fx_addr src, dst;
+
+	if (!rs->split || fx_addr_parse(q->saddr, &src, NULL) < 0 || fx_addr_parse(q->daddr, &dst, NULL) < 0)
+		return;
+	q->chain = FX_CHAIN_SPLIT_MARK;
+	for (size_t i = 0; i < rs->n_rules; i++) {
+		const struct fx_rule *r = &rs->rules[i];
+
+		if (!rule_match(rs, r, q, &src, &dst))
+			continue;
+		if (r->verdict != FX_MARK)
+			return;
+		q->mark = r->set_mark;
+		if (r->set_ct_mark)
+			q->ct_mark = r->set_ct_mark;
+	}
+}
+
+enum fx_verdict test_eval_out(const struct fx_ruleset *rs, const struct test_pkt *p, uint32_t *mark,
+			      uint32_t *ct_mark)
+{
+	struct test_pkt q = *p;
+	enum fx_verdict v;
+
+	eval_marks(rs, &q);
+	*mark = q.mark;
+	*ct_mark = q.ct_mark;
+	q.chain = FX_CHAIN_OUTPUT;
+	v = test_eval(rs, &q);
+	if (v != FX_ACCEPT)
+		return v;
+	q.chain = FX_CHAIN_POSTROUTING;
+	return test_eval(rs, &q);
 }
 
 enum fx_verdict test_eval(const struct fx_ruleset *rs, const struct test_pkt *p)

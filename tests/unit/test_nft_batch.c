@@ -14,7 +14,9 @@
 #include <arpa/inet.h>
 #include <libmnl/libmnl.h>
 #include <libnftnl/expr.h>
+#include <libnftnl/chain.h>
 #include <libnftnl/rule.h>
+#include <libnftnl/set.h>
 #include <libnftnl/table.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
@@ -224,6 +226,8 @@ static void sets_are_replaced_not_refilled(void **state)
 	for (enum fx_set_id id = 0; id < FX_SET_COUNT; id++) {
 		struct set_story st;
 
+		if (fx_set_in_split_table(id))
+			continue; /* its own table, only with exclusions: below */
 		st = set_story(&c, fx_nft_set_family(id), fx_set_name(id));
 		assert_int_equal(st.n_flush, 0);
 		assert_int_equal(st.n_del, 1);
@@ -465,6 +469,204 @@ static void carve_out_checks_the_mark(void **state)
 	assert_int_equal(m.rules_with_mark, 2);
 }
 
+/* The policy with one program excluded (cgroup id 4242), built for kernels with persist. */
+static void build_excluding(struct fixture *f, struct fx_batch *b, bool drop_split, bool excluding)
+{
+	static const uint64_t id = 4242;
+	struct fx_policy_input in = { .state = FX_STATE_CONNECTED, .guard = &f->guard, .excluded = &id,
+				      .n_excluded = excluding };
+
+	fx_settings_default(&in.settings);
+	assert_int_equal(fx_policy_compile(&in, &f->rs), 0);
+	assert_int_equal(f->rs.split, excluding);
+	assert_int_equal(fx_batch_build_split(b, &f->rs, persistent, 1, true, drop_split, 1), 0);
+}
+
+struct split_census {
+	size_t msgs, chains, rules, after_copy; /* messages naming fexyn_split; of them, not last */
+	bool seen_other_after;
+	char types[3][16];
+	uint32_t hooks[3];
+	int32_t prios[3];
+	uint32_t key_type, key_len, flags;
+	uint64_t elem;
+};
+
+static void split_set(const struct nlmsghdr *nlh, uint16_t type, struct split_census *c)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+
+	if (type == NFT_MSG_NEWSETELEM) {
+		struct nftnl_set_elems_iter *it;
+		struct nftnl_set_elem *e;
+		uint32_t len;
+
+		assert_int_equal(nftnl_set_elems_nlmsg_parse(nlh, s), 0);
+		it = nftnl_set_elems_iter_create(s);
+		e = nftnl_set_elems_iter_next(it);
+		memcpy(&c->elem, nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &len), sizeof(c->elem));
+		assert_int_equal(len, 8);
+		nftnl_set_elems_iter_destroy(it);
+	} else if (type == NFT_MSG_NEWSET) {
+		assert_int_equal(nftnl_set_nlmsg_parse(nlh, s), 0);
+		c->key_type = nftnl_set_get_u32(s, NFTNL_SET_KEY_TYPE);
+		c->key_len = nftnl_set_get_u32(s, NFTNL_SET_KEY_LEN);
+	}
+	nftnl_set_free(s);
+}
+
+static void split_msg(const struct nlmsghdr *nlh, void *data)
+{
+	struct split_census *c = data;
+	uint16_t type = NFNL_MSG_TYPE(nlh->nlmsg_type);
+	char table[32];
+
+	attr_string(nlh, 1, table, sizeof(table));
+	if (strcmp(table, FX_TABLE_SPLIT) != 0) {
+		c->seen_other_after |= c->msgs > 0;
+		return;
+	}
+	c->msgs++;
+	if (type == NFT_MSG_NEWTABLE) {
+		struct nftnl_table *t = nftnl_table_alloc();
+
+		assert_int_equal(nftnl_table_nlmsg_parse(nlh, t), 0);
+		c->flags = nftnl_table_is_set(t, NFTNL_TABLE_FLAGS) ? nftnl_table_get_u32(t, NFTNL_TABLE_FLAGS)
+								     : 0xffffffffu;
+		nftnl_table_free(t);
+	} else if (type == NFT_MSG_NEWCHAIN && c->chains < 3) {
+		struct nftnl_chain *ch = nftnl_chain_alloc();
+
+		assert_int_equal(nftnl_chain_nlmsg_parse(nlh, ch), 0);
+		snprintf(c->types[c->chains], sizeof(c->types[0]), "%s", nftnl_chain_get_str(ch, NFTNL_CHAIN_TYPE));
+		c->hooks[c->chains] = nftnl_chain_get_u32(ch, NFTNL_CHAIN_HOOKNUM);
+		c->prios[c->chains] = nftnl_chain_get_s32(ch, NFTNL_CHAIN_PRIO);
+		assert_int_equal(nftnl_chain_get_u32(ch, NFTNL_CHAIN_POLICY), NF_ACCEPT);
+		c->chains++;
+		nftnl_chain_free(ch);
+	} else if (type == NFT_MSG_NEWRULE) {
+		c->rules++;
+	} else {
+		split_set(nlh, type, c);
+	}
+}
+
+static size_t split_rules(const struct fx_ruleset *rs)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < rs->n_rules; i++)
+		n += fx_chain_in_split_table(rs->rules[i].chain);
+	return n;
+}
+
+/*
+ * With a program excluded, table inet fexyn_split comes after the copies,
+ * with the copy's flags: a route chain on output before the filter, a
+ * filter on prerouting, nat on postrouting, all policy accept; its set
+ * holds the cgroup ids as nft's cgroupsv2 type, 8 bytes in host order.
+ */
+static void the_split_table_comes_with_an_exclusion(void **state)
+{
+	struct fixture *f = *state;
+	struct split_census c = { 0 };
+	struct fx_batch b;
+
+	build_excluding(f, &b, false, true);
+	each_msg(&b, split_msg, &c);
+	assert_true(c.msgs > 0);
+	assert_false(c.seen_other_after);
+	assert_int_equal(c.flags, FX_TABLE_F_OWNER | FX_TABLE_F_PERSIST);
+	assert_int_equal(c.chains, 3);
+	assert_string_equal(c.types[0], "route");
+	assert_int_equal(c.hooks[0], NF_INET_LOCAL_OUT);
+	assert_int_equal(c.prios[0], -150);
+	assert_string_equal(c.types[1], "filter");
+	assert_int_equal(c.hooks[1], NF_INET_PRE_ROUTING);
+	assert_string_equal(c.types[2], "nat");
+	assert_int_equal(c.hooks[2], NF_INET_POST_ROUTING);
+	assert_int_equal(c.prios[2], 100);
+	assert_int_equal(c.key_type, 46);
+	assert_int_equal(c.key_len, 8);
+	assert_int_equal(c.elem, 4242);
+	assert_int_equal(c.rules, split_rules(&f->rs));
+	assert_true(c.rules > 0);
+	fx_batch_free(&b);
+}
+
+/* Without exclusions the table is deleted (created first, so that a missing
+ * one cannot fail the batch) only when it may be there; else not named. */
+static void without_exclusions_the_split_table_goes(void **state)
+{
+	struct fixture *f = *state;
+	struct census c = { 0 };
+	struct split_census sc = { 0 };
+	struct fx_batch b;
+
+	build_excluding(f, &b, true, false);
+	each_msg(&b, count, &c);
+	assert_string_equal(c.tables[c.n - 2], FX_TABLE_SPLIT);
+	assert_int_equal(c.types[c.n - 2], NFT_MSG_NEWTABLE);
+	assert_string_equal(c.tables[c.n - 1], FX_TABLE_SPLIT);
+	assert_int_equal(c.types[c.n - 1], NFT_MSG_DELTABLE);
+	fx_batch_free(&b);
+	build_excluding(f, &b, false, false);
+	each_msg(&b, split_msg, &sc);
+	assert_int_equal(sc.msgs, 0);
+	fx_batch_free(&b);
+}
+
+/* What the split rules are made of: the socket's cgroup two levels down
+ * looked up in the set, the marks set, masquerade. */
+struct split_exprs {
+	size_t socket_cgroup2, lookups, meta_set, ct_set, masq;
+};
+
+static int split_expr(struct nftnl_expr *e, void *data)
+{
+	struct split_exprs *x = data;
+	const char *name = nftnl_expr_get_str(e, NFTNL_EXPR_NAME);
+
+	if (strcmp(name, "socket") == 0 && nftnl_expr_get_u32(e, NFTNL_EXPR_SOCKET_KEY) == NFT_SOCKET_CGROUPV2 &&
+	    nftnl_expr_get_u32(e, NFTNL_EXPR_SOCKET_LEVEL) == 2)
+		x->socket_cgroup2++;
+	if (strcmp(name, "lookup") == 0 && strcmp(nftnl_expr_get_str(e, NFTNL_EXPR_LOOKUP_SET), "excluded") == 0)
+		x->lookups++;
+	if (strcmp(name, "meta") == 0 && nftnl_expr_is_set(e, NFTNL_EXPR_META_SREG))
+		x->meta_set++;
+	if (strcmp(name, "ct") == 0 && nftnl_expr_is_set(e, NFTNL_EXPR_CT_SREG))
+		x->ct_set++;
+	x->masq += strcmp(name, "masq") == 0;
+	return 0;
+}
+
+static void split_rules_are_built_as_meant(void **state)
+{
+	struct fixture *f = *state;
+	struct split_exprs x = { 0 };
+	struct fx_batch b;
+
+	build_excluding(f, &b, false, true);
+	for (size_t i = 0; i < f->rs.n_rules; i++) {
+		struct nftnl_rule *r;
+
+		if (!fx_chain_in_split_table(f->rs.rules[i].chain))
+			continue;
+		r = fx_nft_rule_build(&f->rs.rules[i], FX_TABLE_SPLIT);
+		assert_non_null(r);
+		nftnl_expr_foreach(r, split_expr, &x);
+		nftnl_rule_free(r);
+	}
+	/* New connections and marked ones: two rules mark by socket; the
+	 * replies get the packet mark alone. */
+	assert_int_equal(x.socket_cgroup2, 2);
+	assert_int_equal(x.lookups, 2);
+	assert_int_equal(x.meta_set, 3);
+	assert_int_equal(x.ct_set, 2);
+	assert_int_equal(x.masq, 1);
+	fx_batch_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -477,6 +679,9 @@ int main(void)
 		T(endpoint_key_is_addr_proto_port),
 		T(lan_intervals_end_after_the_prefix),
 		T(carve_out_checks_the_mark),
+		T(the_split_table_comes_with_an_exclusion),
+		T(without_exclusions_the_split_table_goes),
+		T(split_rules_are_built_as_meant),
 #undef T
 	};
 

@@ -86,3 +86,57 @@ int fx_cgroup2_mount(const char *mountinfo, size_t len, char *out, size_t outlen
 	return fx_err_set(err, "no cgroup2 file system is mounted: excluding programs needs cgroup v2"),
 	       -ENOENT;
 }
+
+/* Absolute, no empty, "." or ".." component, no trailing slash but "/". */
+static bool clean_path(const char *p)
+{
+	if (p[0] != '/')
+		return false;
+	if (p[1] == '\0')
+		return true;
+	for (const char *c = p; *c;) {
+		const char *next = strchr(c + 1, '/');
+		size_t n = next ? (size_t)(next - c - 1) : strlen(c + 1);
+
+		if (n == 0 || (n == 1 && c[1] == '.') || (n == 2 && c[1] == '.' && c[2] == '.'))
+			return false;
+		c = next ? next : c + 1 + n;
+	}
+	return true;
+}
+
+int fx_cgroup_v2_path(const char *text, size_t len, char *out, size_t outlen, struct fx_err *err)
+{
+	for (size_t i = 0; i < len;) {
+		const char *nl = memchr(text + i, '\n', len - i);
+		size_t end = nl ? (size_t)(nl - text) : len, n = end - i;
+
+		if (n >= 3 && memcmp(text + i, "0::", 3) == 0) {
+			if (n - 3 >= outlen)
+				return fx_err_set(err, "its cgroup's path is too long"), -ENAMETOOLONG;
+			memcpy(out, text + i + 3, n - 3);
+			out[n - 3] = '\0';
+			if (!clean_path(out))
+				return fx_err_set(err, "its cgroup's path is not one: '%.64s'", out);
+			return 0;
+		}
+		i = end + 1;
+	}
+	return fx_err_set(err, "it is in no cgroup v2 (no 0:: line)"), -ENOENT;
+}
+
+bool fx_cgroup_under(const char *path, const char *name, const char **group)
+{
+	size_t n = strlen(name);
+
+	if (path[0] != '/' || strncmp(path + 1, name, n) != 0)
+		return false;
+	if (path[1 + n] == '\0') {
+		*group = path + 1 + n;
+		return true;
+	}
+	if (path[1 + n] != '/')
+		return false;
+	*group = path + 2 + n;
+	return true;
+}

@@ -9,6 +9,7 @@
  * would move its whole process), or fexynd and what it started.
  */
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 #include "err.h"
@@ -30,3 +31,16 @@ struct fx_excl_target {
 /* 0 when the caller may move the target; else -EPERM or -EINVAL, and err
  * says why, naming the PID. */
 int fx_excl_check(const struct fx_excl_caller *who, const struct fx_excl_target *t, struct fx_err *err);
+
+/* Whether a kernel release ("6.1.0-28-amd64") matches sockets by their
+ * cgroup v2 in nftables (socket cgroupv2: Linux 5.13). */
+bool fx_excl_kernel_ok(const char *release);
+
+/*
+ * The origins file (STATE_DIR/exclusions): "GROUP\tPATH\n" per exclusion,
+ * the cgroup its first process came from, where removing the exclusion
+ * (and fexyn reset, also without fexynd) puts its processes back. The
+ * path of group's line, in out; -ENOENT when there is none.
+ */
+#define FX_EXCL_ORIGINS_FILE "exclusions"
+int fx_excl_origin_find(const char *text, size_t len, const char *group, char *out, size_t outlen);

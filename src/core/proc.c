@@ -2,8 +2,10 @@
 #include "proc.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define PF_KTHREAD_FLAG 0x00200000u /* include/linux/sched.h */
 #define STAT_FLAGS_FIELD 9          /* proc(5): (9) flags %u */
@@ -66,14 +68,16 @@ static int field(const char *text, size_t len, const char *key, unsigned long *v
 
 int fx_proc_status_parse(const char *text, size_t len, struct fx_proc_status *st, struct fx_err *err)
 {
-	unsigned long tgid = 0, ppid = 0, uid[4] = { 0 }, gid[4] = { 0 };
+	unsigned long pid = 0, tgid = 0, ppid = 0, uid[4] = { 0 }, gid[4] = { 0 };
 
 	memset(st, 0, sizeof(*st));
-	if (field(text, len, "Tgid", &tgid, 1, err) < 0 || field(text, len, "PPid", &ppid, 1, err) < 0 ||
-	    field(text, len, "Uid", uid, 4, err) < 0 || field(text, len, "Gid", gid, 4, err) < 0)
+	if (field(text, len, "Pid", &pid, 1, err) < 0 || field(text, len, "Tgid", &tgid, 1, err) < 0 ||
+	    field(text, len, "PPid", &ppid, 1, err) < 0 || field(text, len, "Uid", uid, 4, err) < 0 ||
+	    field(text, len, "Gid", gid, 4, err) < 0)
 		return -EINVAL;
-	if (tgid == 0 || tgid > 0x7fffffffUL || ppid > 0x7fffffffUL)
-		return fx_err_set(err, "Tgid or PPid out of range");
+	if (pid == 0 || pid > 0x7fffffffUL || tgid == 0 || tgid > 0x7fffffffUL || ppid > 0x7fffffffUL)
+		return fx_err_set(err, "Pid, Tgid or PPid out of range");
+	st->pid = (pid_t)pid;
 	st->tgid = (pid_t)tgid;
 	st->ppid = (pid_t)ppid;
 	for (size_t i = 0; i < 4; i++) {
@@ -112,4 +116,30 @@ int fx_proc_stat_kthread(const char *text, size_t len, bool *kthread, struct fx_
 		return fx_err_set(err, "no flags field");
 	*kthread = (flags & PF_KTHREAD_FLAG) != 0;
 	return 0;
+}
+
+int fx_proc_read_at(int dirfd, const char *name, char *buf, size_t cap, size_t *len)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	int r = 0;
+
+	*len = 0;
+	if (fd < 0)
+		return errno == ENOENT ? -ESRCH : -errno;
+	while (*len + 1 < cap) {
+		ssize_t n = read(fd, buf + *len, cap - 1 - *len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = errno == ENOENT ? -ESRCH : -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		*len += (size_t)n;
+	}
+	buf[*len] = '\0';
+	close(fd);
+	return r;
 }

@@ -100,9 +100,65 @@ static void bad_escapes_and_long_paths_are_refused(void **state)
 	assert_non_null(strstr(err.msg, "cannot be read"));
 }
 
+static int path_of(const char *text, char *out, size_t outlen, struct fx_err *err)
+{
+	return fx_cgroup_v2_path(text, strlen(text), out, outlen, err);
+}
+
+/* /proc/PID/cgroup: the "0::" line, whatever v1 lines come before it. */
+static void a_process_cgroup_is_its_v2_line(void **state)
+{
+	struct fx_err err = { 0 };
+	char out[64];
+
+	(void)state;
+	assert_int_equal(path_of("12:cpu,cpuacct:/x\n1:name=systemd:/user.slice\n0::/user.slice/a b\n", out,
+				 sizeof(out), &err), 0);
+	assert_string_equal(out, "/user.slice/a b");
+	assert_int_equal(path_of("0::/\n", out, sizeof(out), &err), 0);
+	assert_string_equal(out, "/");
+	assert_int_equal(path_of("0::/fexyn-excluded/3", out, sizeof(out), &err), 0); /* no newline */
+	assert_string_equal(out, "/fexyn-excluded/3");
+}
+
+/* fexynd opens the path below the mount point: nothing that climbs out. */
+static void a_cgroup_path_that_is_not_one_is_refused(void **state)
+{
+	static const char *const bad[] = { "0::\n", "0::relative\n", "0::/a/../b\n", "0::/..\n",
+					   "0::/a/./b\n", "0::/a//b\n", "0::/a/\n" };
+	struct fx_err err = { 0 };
+	char out[64];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(path_of(bad[i], out, sizeof(out), &err), -EINVAL);
+		assert_non_null(strstr(err.msg, "not one"));
+	}
+	assert_int_equal(path_of("1:name=systemd:/x\n", out, sizeof(out), &err), -ENOENT);
+	assert_non_null(strstr(err.msg, "no cgroup v2"));
+	assert_int_equal(path_of("0::/a/long/path\n", out, 8, &err), -ENAMETOOLONG);
+}
+
+static void under_names_the_group_below_fexynds_directory(void **state)
+{
+	const char *group = NULL;
+
+	(void)state;
+	assert_true(fx_cgroup_under("/fexyn-excluded/3", "fexyn-excluded", &group));
+	assert_string_equal(group, "3");
+	assert_true(fx_cgroup_under("/fexyn-excluded", "fexyn-excluded", &group));
+	assert_string_equal(group, "");
+	assert_false(fx_cgroup_under("/fexyn-excluded2/3", "fexyn-excluded", &group));
+	assert_false(fx_cgroup_under("/user.slice/fexyn-excluded/3", "fexyn-excluded", &group));
+	assert_false(fx_cgroup_under("/", "fexyn-excluded", &group));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(a_process_cgroup_is_its_v2_line),
+		cmocka_unit_test(a_cgroup_path_that_is_not_one_is_refused),
+		cmocka_unit_test(under_names_the_group_below_fexynds_directory),
 		cmocka_unit_test(a_unified_system_has_it_at_sys_fs_cgroup),
 		cmocka_unit_test(a_hybrid_system_has_it_at_unified),
 		cmocka_unit_test(subtrees_are_skipped_and_escapes_undone),

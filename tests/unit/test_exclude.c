@@ -91,9 +91,49 @@ static void init_kernel_threads_threads_and_fexynd_are_refused_even_to_root(void
 	expect(&root, &t, -EPERM, "PID 777 is fexynd or a process it started");
 }
 
+static void sockets_match_by_cgroup_from_linux_5_13(void **state)
+{
+	(void)state;
+	assert_true(fx_excl_kernel_ok("5.13.0"));
+	assert_true(fx_excl_kernel_ok("6.1.0-28-amd64"));
+	assert_true(fx_excl_kernel_ok("10.0"));
+	assert_false(fx_excl_kernel_ok("5.12.19"));
+	assert_false(fx_excl_kernel_ok("4.19.0-27-amd64"));
+	assert_false(fx_excl_kernel_ok("6"));
+	assert_false(fx_excl_kernel_ok(""));
+}
+
+static int origin_of(const char *text, const char *group, char *out, size_t outlen)
+{
+	return fx_excl_origin_find(text, strlen(text), group, out, outlen);
+}
+
+static void origins_are_found_by_group(void **state)
+{
+	static const char text[] = "1\t/user.slice/user-1000.slice/session-2.scope\n"
+				   "12\t/system.slice/a b.service\n"
+				   "2\t/\n";
+	char out[64];
+
+	(void)state;
+	assert_int_equal(origin_of(text, "12", out, sizeof(out)), 0);
+	assert_string_equal(out, "/system.slice/a b.service");
+	assert_int_equal(origin_of(text, "1", out, sizeof(out)), 0);
+	assert_string_equal(out, "/user.slice/user-1000.slice/session-2.scope");
+	assert_int_equal(origin_of(text, "2", out, sizeof(out)), 0);
+	assert_string_equal(out, "/");
+	assert_int_equal(origin_of(text, "3", out, sizeof(out)), -ENOENT);
+	assert_int_equal(origin_of("", "1", out, sizeof(out)), -ENOENT);
+	/* Damaged lines name nothing fexyn will open. */
+	assert_int_equal(origin_of("1\trelative\n", "1", out, sizeof(out)), -EINVAL);
+	assert_int_equal(origin_of(text, "1", out, 8), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(sockets_match_by_cgroup_from_linux_5_13),
+		cmocka_unit_test(origins_are_found_by_group),
 		cmocka_unit_test(root_may_move_any_process),
 		cmocka_unit_test(a_member_may_move_only_what_is_wholly_theirs),
 		cmocka_unit_test(others_may_move_nothing),

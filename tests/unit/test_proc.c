@@ -30,6 +30,7 @@ static void status_gives_the_process_and_its_four_ids(void **state)
 
 	(void)state;
 	assert_int_equal(fx_proc_status_parse(status_text, strlen(status_text), &st, &err), 0);
+	assert_int_equal(st.pid, 4243);
 	assert_int_equal(st.tgid, 4242);
 	assert_int_equal(st.ppid, 4000);
 	for (unsigned i = 0; i < 4; i++) {
@@ -51,15 +52,17 @@ static void expect_status_error(const char *text, const char *needle)
 static void status_with_a_field_missing_or_bent_is_refused(void **state)
 {
 	(void)state;
-	expect_status_error("Tgid:\t1\nPPid:\t0\nGid:\t0\t0\t0\t0\n", "no Uid line");
-	expect_status_error("Tgid:\t1\nPPid:\t0\nUid:\t0\t0\t0\nGid:\t0\t0\t0\t0\n", "Uid: expected 4 numbers");
-	expect_status_error("Tgid:\t1\nPPid:\t0\nUid:\t0\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n", "Uid: expected 4");
-	expect_status_error("Tgid:\t-1\nPPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n", "Tgid: expected 1 number");
-	expect_status_error("Tgid:\t0\nPPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n", "out of range");
-	expect_status_error("Tgid:\t99999999999\nPPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n", "Tgid");
+	expect_status_error("Pid:\t1\nTgid:\t1\nPPid:\t0\nGid:\t0\t0\t0\t0\n", "no Uid line");
+	expect_status_error("Pid:\t1\nTgid:\t1\nPPid:\t0\nUid:\t0\t0\t0\nGid:\t0\t0\t0\t0\n", "Uid: expected 4 numbers");
+	expect_status_error("Pid:\t1\nTgid:\t1\nPPid:\t0\nUid:\t0\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n", "Uid: expected 4");
+	expect_status_error("Pid:\t1\nTgid:\t-1\nPPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n", "Tgid: expected 1 number");
+	expect_status_error("Pid:\t1\nTgid:\t0\nPPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n", "out of range");
+	expect_status_error("Pid:\t1\nTgid:\t99999999999\nPPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n", "Tgid");
 	/* A name cannot forge a line: it is on the Name line, escaped by the kernel. */
-	expect_status_error("Name:\tx Tgid:\t5\nPPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n", "no Tgid line");
-	expect_status_error("", "no Tgid line");
+	expect_status_error("Name:\tx Tgid:\t5\nPid:\t1\nPPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n", "no Tgid line");
+	expect_status_error("Tgid:\t1\nPPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n", "no Pid line");
+	expect_status_error("Pid:\t0\nTgid:\t1\nPPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n", "out of range");
+	expect_status_error("", "no Pid line");
 }
 
 static bool kthread_of(const char *text)

@@ -37,3 +37,4 @@ int fx_cli_status(const struct fx_cli *cli, int argc, char **argv);
 int fx_cli_rules(const struct fx_cli *cli, int argc, char **argv);
 int fx_cli_disconnect(const struct fx_cli *cli, int argc, char **argv);
 int fx_cli_reset(const struct fx_cli *cli, int argc, char **argv);
+int fx_cli_exclude(const struct fx_cli *cli, int argc, char **argv);

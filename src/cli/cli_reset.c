@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * fexyn reset [--state-dir DIR]: remove everything fexyn put in place. With
- * the daemon running, it does the work. Without it — crashed, stopped — the
- * kernel keeps the orphaned table blocking, so reset removes the table and
- * the saved state itself: nobody is locked out of their own machine.
+ * fexyn reset [--state-dir DIR] [--exclusion-cgroup NAME]: remove everything
+ * fexyn put in place. With the daemon running, it does the work. Without it
+ * — crashed, stopped — the kernel keeps the orphaned table blocking, so
+ * reset removes the table, ends the exclusions and removes the saved state
+ * itself: nobody is locked out of their own machine.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -11,12 +12,15 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cgroup_fs.h"
 #include "cli.h"
 #include "conn_state.h"
 #include "dns.h"
+#include "exclude.h"
 #include "resolved.h"
 #include "ipc.h"
 #include "nft.h"
+#include "policy.h"
 #include "link.h"
 #include "route.h"
 #include "settings.h"
@@ -84,7 +88,41 @@ static int lockdown_off(const char *state_dir)
 	return r < 0 ? r : fx_settings_save(state_dir, &s);
 }
 
-static int reset_without_daemon(const char *state_dir)
+/*
+ * The exclusions a stopped fexynd left: the firewall is gone already, so
+ * their processes can go back where the origins file says they came from.
+ * No cgroup v2, or no directory: nothing was excluded.
+ */
+static void end_exclusions(const char *state_dir, const char *cgroup)
+{
+	char names[FX_MAX_EXCLUDED][FX_CGROUP_GROUP_MAX], path[512], origin[256], *text = malloc(64 * 1024);
+	struct fx_cgroup_dir dir;
+	struct fx_err err = { 0 };
+	size_t len = 0;
+	int n;
+
+	snprintf(path, sizeof(path), "%s/%s", state_dir, FX_EXCL_ORIGINS_FILE);
+	if (!text || fx_file_read(path, text, 64 * 1024, &len) < 0)
+		len = 0;
+	if (fx_cgroup_dir_open(&dir, cgroup, false, &err) < 0) {
+		free(text);
+		return;
+	}
+	n = fx_cgroup_groups(&dir, names, FX_MAX_EXCLUDED);
+	for (int i = 0; i < n; i++) {
+		if (fx_excl_origin_find(text, len, names[i], origin, sizeof(origin)) < 0)
+			snprintf(origin, sizeof(origin), "/");
+		if (fx_cgroup_group_end(&dir, names[i], origin) < 0)
+			fprintf(stderr, "fexyn reset: exclusion %s could not be ended\n", names[i]);
+		else
+			printf("ended exclusion %s: its processes are back in %s\n", names[i], origin);
+	}
+	fx_cgroup_dir_close(&dir);
+	fx_file_remove(state_dir, FX_EXCL_ORIGINS_FILE);
+	free(text);
+}
+
+static int reset_without_daemon(const char *state_dir, const char *cgroup)
 {
 	struct fx_err err = { 0 };
 	int r;
@@ -106,6 +144,7 @@ static int reset_without_daemon(const char *state_dir)
 		fprintf(stderr, "fexyn reset: cannot remove table inet fexyn: %s\n", err.msg);
 		return FX_EXIT_FAIL;
 	}
+	end_exclusions(state_dir, cgroup);
 	r = fx_state_remove(state_dir);
 	if (r == 0)
 		r = lockdown_off(state_dir);
@@ -119,11 +158,13 @@ static int reset_without_daemon(const char *state_dir)
 	return FX_EXIT_OK;
 }
 
-static int parse(int argc, char **argv, const char **state_dir)
+static int parse(int argc, char **argv, const char **state_dir, const char **cgroup)
 {
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--state-dir") == 0 && i + 1 < argc)
 			*state_dir = argv[++i];
+		else if (strcmp(argv[i], "--exclusion-cgroup") == 0 && i + 1 < argc)
+			*cgroup = argv[++i];
 		else
 			return fx_cli_usage_error("reset", "unexpected argument '%s'", argv[i]);
 	}
@@ -132,17 +173,17 @@ static int parse(int argc, char **argv, const char **state_dir)
 
 int fx_cli_reset(const struct fx_cli *cli, int argc, char **argv)
 {
-	const char *state_dir = DEFAULT_STATE_DIR;
+	const char *state_dir = DEFAULT_STATE_DIR, *cgroup = FX_EXCLUSION_CGROUP;
 	char *reply = NULL, *body;
 	struct fx_err err = { 0 };
 	size_t len;
-	int r = parse(argc, argv, &state_dir);
+	int r = parse(argc, argv, &state_dir, &cgroup);
 
 	if (r != FX_EXIT_OK)
 		return r;
 	r = fx_ipc_call(cli->socket_path, "reset", &reply, &len);
 	if (r == -ENOENT || r == -ECONNREFUSED)
-		return reset_without_daemon(state_dir);
+		return reset_without_daemon(state_dir, cgroup);
 	if (r < 0) {
 		fprintf(stderr, "fexyn reset: cannot reach fexynd at %s: %s\n", cli->socket_path,
 			strerror(-r));

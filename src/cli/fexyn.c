@@ -30,8 +30,11 @@ static const struct {
 	{ "killswitch", fx_cli_killswitch, "on|off",
 	  "off: tunnels run without firewall rules (default on)" },
 	{ "lan", fx_cli_lan, "allow|block", "let the local network through (private ranges; default allow)" },
-	{ "disconnect", fx_cli_disconnect, "", "stop guarding and remove the firewall" },
-	{ "reset", fx_cli_reset, "[--state-dir DIR]",
+	{ "exclude", fx_cli_exclude, "run [--] COMMAND [ARGS...] | add PID | remove PID | list | clear",
+	  "split tunnelling: chosen programs use the real connection, all else stays in the tunnel" },
+	{ "disconnect", fx_cli_disconnect, "[--keep-exclusions | --clear-exclusions]",
+	  "stop guarding and remove the firewall (excluded programs stay excluded unless cleared)" },
+	{ "reset", fx_cli_reset, "[--state-dir DIR] [--exclusion-cgroup NAME]",
 	  "remove everything fexyn put in place, even with fexynd stopped" },
 	{ "help", show_help, "", "show this help" },
 };

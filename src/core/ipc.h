@@ -14,7 +14,9 @@
  * its own rights and passes them, so the daemon never opens a path for a
  * client. A verb that takes none refuses a request that brings some.
  */
+#include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "err.h"
 
@@ -39,6 +41,9 @@ struct fx_request {
 	 * after parsing; they stay the connection's, which closes them). */
 	const int *fds;
 	size_t n_fds;
+	/* Who sent it (the daemon fills it in from the socket's credentials). */
+	uid_t uid;
+	bool privileged; /* root or group fexyn */
 };
 
 /*

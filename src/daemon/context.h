@@ -12,6 +12,7 @@
 
 #include "clients.h"
 #include "conn_state.h"
+#include "excl_state.h"
 #include "guard.h"
 #include "ipc.h"
 #include "machine.h"
@@ -31,6 +32,7 @@ struct fx_daemon_config {
 	const char *resolv_conf;  /* the resolver file fexyn points at the tunnel */
 	const char *resolvectl;   /* systemd-resolved's client program */
 	const char *nft;          /* nft(8) by absolute path, for `fexyn rules` */
+	const char *exclusion_cgroup; /* fexynd's directory at the top of the cgroup2 hierarchy */
 	enum fx_dns_backend { FX_DNS_AUTO, FX_DNS_FILE, FX_DNS_RESOLVED } dns_backend;
 };
 
@@ -70,6 +72,7 @@ struct fx_daemon {
 	bool state_file_corrupt;
 
 	struct fx_conn conn;
+	struct fx_excl excl; /* split tunnelling */
 
 	bool notify;   /* subscribers are owed an event: sent by the loop */
 	bool stopping;

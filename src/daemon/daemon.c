@@ -3,6 +3,7 @@
 #include "daemon.h"
 #include "daemon_apply.h"
 #include "daemon_cmd.h"
+#include "exclusions.h"
 #include "tunnel.h"
 
 #include <errno.h>
@@ -214,6 +215,7 @@ int fx_daemon_init(struct fx_daemon *d, const struct fx_daemon_config *cfg)
 	d->cfg = *cfg;
 	d->listen_fd = d->signal_fd = d->rtnl_fd = d->monitor_fd = -1;
 	fx_conn_init(&d->conn);
+	fx_excl_init(&d->excl);
 	fx_machine_init(&d->m, time(NULL));
 	d->epfd = epoll_create1(EPOLL_CLOEXEC);
 	r = d->epfd < 0 ? -errno : 0;
@@ -233,6 +235,7 @@ int fx_daemon_init(struct fx_daemon *d, const struct fx_daemon_config *cfg)
 		return r;
 	load_settings(d);
 	load_state(d);
+	fx_excl_start(d);
 	fx_daemon_refresh_link(d);
 	/* Adopts a table left by a previous run and refills it in one batch:
 	 * the table is never deleted on the way. */
@@ -396,6 +399,7 @@ void fx_daemon_done(struct fx_daemon *d)
 		free(d->conn.cfgs);
 	}
 	close_fd(d->epfd);
+	fx_excl_done(&d->excl); /* the exclusions stay: the kernel keeps them */
 	/* Closing the owner socket orphans the table; persist keeps it loaded. */
 	fx_nft_close(d->nft);
 }

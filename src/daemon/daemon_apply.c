@@ -19,6 +19,8 @@ static int apply_state(struct fx_daemon *d, enum fx_state state, struct fx_err *
 	int r;
 
 	fx_machine_policy_input(&d->m, state, &in);
+	in.excluded = d->excl.ids;
+	in.n_excluded = d->excl.n;
 	r = fx_policy_compile(&in, &rs);
 
 	if (r < 0)

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "context.h"
+#include "exclusions.h"
 #include "daemon_apply.h"
 #include "daemon_cmd.h"
 #include "tunnel.h"
@@ -134,6 +135,7 @@ void fx_daemon_status_lines(struct fx_daemon *d, struct fx_reply *reply)
 	fx_reply_line(reply, "lockdown=%s", d->m.settings.lockdown ? "on" : "off");
 	fx_reply_line(reply, "killswitch=%s", d->m.settings.killswitch ? "on" : "off");
 	fx_reply_line(reply, "lan=%s", d->m.settings.allow_lan ? "allow" : "block");
+	fx_reply_line(reply, "excluded=%zu", d->excl.n);
 	if (r < 0) {
 		fx_reply_line(reply, "table=unknown (%s)", strerror(-r));
 	} else {
@@ -415,9 +417,34 @@ static void cmd_set(struct fx_daemon *d, const struct fx_request *req, struct fx
 	fx_daemon_status_lines(d, reply);
 }
 
+/* Ends the exclusions first (reset; disconnect when asked): a failure
+ * leaves everything as it was, still guarded. */
+static int clear_exclusions(struct fx_daemon *d, struct fx_reply *reply, const char *verb)
+{
+	struct fx_err err = { 0 };
+
+	if (fx_excl_clear(d, &err) == 0)
+		return 0;
+	fx_reply_error(reply, "%s: cannot end the exclusions: %s", verb, err.msg);
+	return -EIO;
+}
+
+/* Exclusions stay by default: a program the user took out of the tunnel
+ * keeps its real connection, as it would have without fexyn. */
 static void cmd_disconnect(struct fx_daemon *d, const struct fx_request *req, struct fx_reply *reply)
 {
-	if (refuse_args(req, reply) == 0)
+	bool clear = false;
+
+	for (size_t i = 0; i < req->n_args; i++) {
+		const char *k = req->args[i].key, *v = req->args[i].value;
+
+		if (strcmp(k, "exclusions") != 0 || (strcmp(v, "keep") != 0 && strcmp(v, "clear") != 0)) {
+			fx_reply_error(reply, "disconnect: unexpected argument '%.40s' (exclusions=keep|clear)", k);
+			return;
+		}
+		clear = strcmp(v, "clear") == 0;
+	}
+	if (!clear || clear_exclusions(d, reply, "disconnect") == 0)
 		open_up(d, reply, "disconnect");
 }
 
@@ -432,7 +459,7 @@ static void cmd_reset(struct fx_daemon *d, const struct fx_request *req, struct 
 	want.lockdown = false;
 	if (d->m.settings_error[0])
 		fx_settings_default(&want);
-	if (store_settings(d, &want, reply) == 0)
+	if (clear_exclusions(d, reply, "reset") == 0 && store_settings(d, &want, reply) == 0)
 		open_up(d, reply, "reset");
 }
 
@@ -506,6 +533,10 @@ static const struct {
 	{ "set", cmd_set, true, false },
 	{ "disconnect", cmd_disconnect, true, false },
 	{ "reset", cmd_reset, true, false },
+	{ "exclude-add", fx_cmd_exclude_add, true, true },
+	{ "exclude-remove", fx_cmd_exclude_remove, true, true },
+	{ "exclude-clear", fx_cmd_exclude_clear, true, false },
+	{ "exclude-list", fx_cmd_exclude_list, false, false },
 };
 
 /* A subscriber stays connected and is sent every event: each user gets a
@@ -569,6 +600,8 @@ void fx_daemon_handle_request(struct fx_daemon *d, struct fx_client *c, const ch
 	} else {
 		req->fds = c->fds;
 		req->n_fds = c->n_fds;
+		req->uid = c->uid;
+		req->privileged = c->privileged;
 		dispatch(d, c, req, &reply);
 	}
 	fx_reply_bytes(&reply, &data, &n);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "boot.h"
+#include "cgroup_fs.h"
 #include "daemon.h"
 #include "log.h"
 
@@ -35,6 +36,9 @@ static void usage(FILE *out)
 		"      --resolvectl PROG   systemd-resolved's client (default " FX_RESOLVECTL_PATH ")\n"
 		"      --nft PROG          nft(8), run for `fexyn rules` (default " FX_NFT_PATH ")\n"
 		"                          Programs are named by absolute path.\n"
+		"      --exclusion-cgroup NAME\n"
+		"                          the cgroup, at the top of the cgroup v2 hierarchy,\n"
+		"                          that holds excluded programs (default " FX_EXCLUSION_CGROUP ")\n"
 		"      --boot              install the blocked policy the saved settings call\n"
 		"                          for, and exit (early boot, before any network)\n"
 		"  -h, --help              show this help\n"
@@ -63,6 +67,7 @@ static int parse_args(int argc, char **argv, struct fx_daemon_config *cfg, bool 
 		{ "dns-backend", required_argument, NULL, 'D' },
 		{ "resolvectl", required_argument, NULL, 'C' },
 		{ "nft", required_argument, NULL, 'N' },
+		{ "exclusion-cgroup", required_argument, NULL, 'E' },
 		{ "boot", no_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -114,6 +119,13 @@ static int parse_args(int argc, char **argv, struct fx_daemon_config *cfg, bool 
 				return -1;
 			cfg->nft = optarg;
 			break;
+		case 'E':
+			if (!optarg[0] || strchr(optarg, '/') || strcmp(optarg, ".") == 0 ||
+			    strcmp(optarg, "..") == 0)
+				return fprintf(stderr, "fexynd: --exclusion-cgroup: a plain name, "
+						       "not a path\n"), -1;
+			cfg->exclusion_cgroup = optarg;
+			break;
 		case 'B':
 			*boot = true;
 			break;
@@ -145,6 +157,7 @@ int main(int argc, char **argv)
 		.resolv_conf = "/etc/resolv.conf",
 		.resolvectl = FX_RESOLVECTL_PATH,
 		.nft = FX_NFT_PATH,
+		.exclusion_cgroup = FX_EXCLUSION_CGROUP,
 	};
 	struct fx_daemon *d;
 	bool boot = false;

@@ -37,6 +37,7 @@
 
 #include "clients.h"
 #include "context.h"
+#include "exclusions.h"
 #include "daemon_apply.h"
 #include "daemon_cmd.h"
 #include "tunnel.h"
@@ -133,6 +134,9 @@ static void fresh_daemon(uint8_t setup)
 	d->cfg.nft = "/nonexistent/nft";
 	d->cfg.resolv_conf = "/nonexistent/resolv.conf";
 	fx_conn_init(&d->conn);
+	/* Split tunnelling stays unavailable: the fuzzer touches no cgroup. */
+	fx_excl_init(&d->excl);
+	snprintf(d->excl.unavailable, sizeof(d->excl.unavailable), "not in the fuzzer");
 	fx_machine_init(&d->m, 0);
 	fx_clients_init(&d->clients, epfd, 4242);
 	if (setup & 1) {

@@ -14,7 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 
-FUZZERS=(wgconf request state conn_state args wg_uapi netlink dispatch)
+FUZZERS=(wgconf request state conn_state args wg_uapi netlink proc dispatch)
 
 secs=${1:-}
 if [ -z "$secs" ]; then

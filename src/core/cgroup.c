@@ -15,6 +15,8 @@ static int unescape(const char *s, size_t n, char *out, size_t outlen)
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];
 
+		if (c == '\0')
+			return -EINVAL; /* the kernel escapes what it must: a raw NUL is damage */
 		if (c == '\\') {
 			if (i + 3 >= n || s[i + 1] < '0' || s[i + 1] > '3' || s[i + 2] < '0' ||
 			    s[i + 2] > '7' || s[i + 3] < '0' || s[i + 3] > '7')
@@ -67,6 +69,8 @@ static int line_mount(const char *line, size_t len, char *out, size_t outlen)
 	if (n < 6 || dash + 1 >= n || !word_is(w[dash + 1], wl[dash + 1], "cgroup2") ||
 	    !word_is(w[3], wl[3], "/"))
 		return -ENOENT;
+	if (w[4][0] != '/')
+		return -EINVAL; /* fexynd opens it: an absolute path only */
 	return unescape(w[4], wl[4], out, outlen);
 }
 

@@ -98,6 +98,10 @@ static void bad_escapes_and_long_paths_are_refused(void **state)
 				  sizeof(out), &err),
 			 -ENAMETOOLONG);
 	assert_non_null(strstr(err.msg, "cannot be read"));
+	/* Found by fuzzing: a raw NUL or a relative mount point is damage, not a path. */
+	assert_int_equal(fx_cgroup2_mount("1 2 0:1 / /a\0b rw - cgroup2 x rw\n", 33, out, sizeof(out), &err),
+			 -EINVAL);
+	assert_int_equal(mount_of("1 2 0:1 / relative rw - cgroup2 x rw\n", out, sizeof(out), &err), -EINVAL);
 }
 
 static int path_of(const char *text, char *out, size_t outlen, struct fx_err *err)

@@ -17,58 +17,15 @@
 # other, each by source (the client's real address, or the VPN server's).
 source "$(dirname "$0")/lab-test.sh"
 
-unset SUDO_UID # exclude run as root must find no one to run as
-EXCL_CGROUP=fexyn-test-$$
-FEXYND_EXTRA_ARGS=(--exclusion-cgroup "$EXCL_CGROUP")
-# `ip netns exec` mounts a fresh /sys for fexynd, without the cgroup file
-# systems: fexynd gets the (one) cgroup2 hierarchy mounted there again, in
-# its private mount namespace, as a system would have it.
-FEXYND_WRAPPER=(sh -c 'mount -t cgroup2 cgroup2 /sys/fs/cgroup && exec "$@"' sh)
-CG_MOUNT=$(awk '$4 == "/" && / - cgroup2 / { print $5; exit }' /proc/self/mountinfo)
-CG_DIR=$CG_MOUNT/$EXCL_CGROUP
+# shellcheck source=exclude-lab.sh
+source "$here/exclude-lab.sh"
 MEMBER=fxe$$
 OTHER=fxo$$
 
-# The test's cgroup goes with it: its processes back at the top, its groups
-# and itself removed (fexynd made them; a failed test may have left them).
-cgroup_remove() {
-	local g pid
-	[ -n "$CG_MOUNT" ] && [ -d "$CG_DIR" ] || return 0
-	for g in "$CG_DIR"/*/; do
-		[ -d "$g" ] || continue
-		while read -r pid; do
-			echo "$pid" >"$CG_MOUNT/cgroup.procs" 2>/dev/null || true
-		done <"$g/cgroup.procs"
-		rmdir "$g" 2>/dev/null || true
-	done
-	rmdir "$CG_DIR" 2>/dev/null || true
-}
-PASSED=
-lab_on_teardown() {
-	# What the excluded runs and fexynd said, for a failure's reader.
-	if [ -z "$PASSED" ]; then
-		[ ! -s "$LAB_TMP/excluded.out" ] || sed 's/^/  exclude run said: /' "$LAB_TMP/excluded.out"
-		[ ! -s "${FX_LOG:-}" ] || grep -i 'exclu' "$FX_LOG" | sed 's/^/  fexynd: /' || true
-	fi
-	fx_teardown
-	cgroup_remove
-}
-
-status() { fx status --json | jq -r "$1"; }
-count() { ns_counter "$NS_WEB" split "$1"; }
 # fexyn as the member, in the client's namespace.
 member() {
 	ip netns exec "$NS_CLIENT" setpriv --reuid "$MEMBER" --regid "$(id -g "$MEMBER")" --init-groups \
 		"$FEXYN_BIN" --socket "$FX_SOCK" "$@"
-}
-# A process's cgroup v2 path.
-cgroup_of() { sed -n 's/^0:://p' "/proc/$1/cgroup"; }
-wait_count() { # counter floor
-	for _ in $(seq 200); do
-		[ "$(count "$1")" -gt "$2" ] && return 0
-		sleep 0.05
-	done
-	return 1
 }
 # The excluded flood: the member runs a shell excluded, the flood its child.
 excluded_flow_start() { # seconds
@@ -96,7 +53,6 @@ other_flow_start() { # seconds
 	LAB_PIDS+=("$OTHER_PID")
 }
 
-[ -n "$CG_MOUNT" ] || { echo "SKIP $TEST_NAME: no cgroup2 file system"; exit 0; }
 fx_user_add "$MEMBER" --fexyn
 fx_user_add "$OTHER"
 lab_init
@@ -246,7 +202,7 @@ check "the excluded flow still gets out" wait_count excl_real $((before + 100))
 echo "--- reset, with fexynd dead: the exclusion ends"
 fx_kill9
 # As root on the machine, where /sys/fs/cgroup is mounted (see FEXYND_WRAPPER).
-ip netns exec "$NS_CLIENT" "${FEXYND_WRAPPER[@]}" "$FEXYN_BIN" --socket "$FX_SOCK" \
+ip netns exec "$NS_CLIENT" "${IN_CGROUP_NS[@]}" "$FEXYN_BIN" --socket "$FX_SOCK" \
 	reset --state-dir "$FX_STATE" --exclusion-cgroup "$EXCL_CGROUP" >"$LAB_TMP/reset.out"
 check "reset says it ended the exclusion" grep -q "^ended exclusion 1" "$LAB_TMP/reset.out"
 check "no group is left" [ -z "$(find "$CG_DIR" -mindepth 1 -maxdepth 1 -type d)" ]

@@ -107,7 +107,7 @@ run_vm() {
 		echo "vm: skipped, this machine cannot run it: $(cat "$log")"
 		return 0
 	fi
-	FEXYN_VM_TESTS=${FEXYN_VM_TESTS:-"connect tunnel-kill reconnect failover daemon-kill tamper lockdown crash rewrite"} \
+	FEXYN_VM_TESTS=${FEXYN_VM_TESTS:-"connect tunnel-kill reconnect failover daemon-kill tamper lockdown crash rewrite exclude exclude-ipv6"} \
 		FEXYN_VM_USERSPACE_TESTS=${FEXYN_VM_USERSPACE_TESTS:-"connect"} \
 		CRASH_ROUNDS=${FEXYN_VM_CRASH_ROUNDS:-3} \
 		timeout 2700 tests/vm/suite.sh >"$log" 2>&1

@@ -18,17 +18,21 @@ CG_DIR=$CG_MOUNT/$EXCL_CGROUP
 
 # The test's cgroup goes with it: its processes back at the top, its groups
 # and itself removed (fexynd made them; a failed test may have left them).
+# A process of the test may be forking meanwhile: a few rounds (≤ 2 s).
 cgroup_remove() {
 	local g pid
-	[ -d "$CG_DIR" ] || return 0
-	for g in "$CG_DIR"/*/; do
-		[ -d "$g" ] || continue
-		while read -r pid; do
-			echo "$pid" >"$CG_MOUNT/cgroup.procs" 2>/dev/null || true
-		done <"$g/cgroup.procs"
-		rmdir "$g" 2>/dev/null || true
+	for _ in $(seq 100); do
+		[ -d "$CG_DIR" ] || return 0
+		for g in "$CG_DIR"/*/; do
+			[ -d "$g" ] || continue
+			while read -r pid; do
+				echo "$pid" >"$CG_MOUNT/cgroup.procs" 2>/dev/null || true
+			done <"$g/cgroup.procs"
+			rmdir "$g" 2>/dev/null || true
+		done
+		rmdir "$CG_DIR" 2>/dev/null || sleep 0.02
 	done
-	rmdir "$CG_DIR" 2>/dev/null || true
+	echo "  could not remove $CG_DIR" >&2
 }
 PASSED=
 lab_on_teardown() {

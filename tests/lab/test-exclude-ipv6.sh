@@ -9,7 +9,9 @@
 # and an excluded IPv4 flow beside them gets out too. With a tunnel without
 # IPv6, fexyn blackholes IPv6, so the excluded IPv6 flow gets nothing out
 # either (its sends fail), and its IPv4 still goes around the tunnel.
-# Last, fexyn reset with fexynd running ends the exclusions.
+# Last, disconnect --clear-exclusions and fexyn reset with fexynd running
+# end the exclusions, and a fexynd that finds no cgroup v2 refuses to
+# exclude with a clear error, nothing changed.
 source "$(dirname "$0")/lab-test.sh"
 # shellcheck source=exclude-lab.sh
 source "$here/exclude-lab.sh"
@@ -82,14 +84,35 @@ check "every excluded IPv6 send failed ($(cat "$LAB_TMP/excluded.out"))" grep -E
 check_eq "no IPv6 from the client's address" "$(count excl6_real)" "$before6"
 check_gt "the excluded IPv4 flow still gets out" "$(count excl4_real)" $((before4 + 500))
 
-echo "--- reset, with fexynd running, ends the exclusions"
-sleep 60 &
+echo "--- disconnect --clear-exclusions, and reset with fexynd running, end the exclusions"
+sleep 120 &
 sleeper=$!
 LAB_PIDS+=("$sleeper")
 fx exclude add "$sleeper" >/dev/null
 check "the sleeper is excluded" grep -q "^/$EXCL_CGROUP/" <<<"$(cgroup_of "$sleeper")"
+fx disconnect --clear-exclusions >/dev/null
+check_eq "no exclusion after disconnect --clear-exclusions" "$(status .excluded)" 0
+check_eq "the sleeper is back where it came from" "$(cgroup_of "$sleeper")" "$(cgroup_of $$)"
+fx exclude add "$sleeper" >/dev/null
+check "the sleeper is excluded again" grep -q "^/$EXCL_CGROUP/" <<<"$(cgroup_of "$sleeper")"
 fx reset >/dev/null
 check_eq "no exclusion after reset" "$(status .excluded)" 0
 check_eq "the sleeper is back where it came from" "$(cgroup_of "$sleeper")" "$(cgroup_of $$)"
+
+echo "--- a system without cgroup v2: a clear error, nothing changed"
+fx connect "$LAB_TMP/vpn1.conf" >/dev/null
+fx_stop
+FEXYND_WRAPPER=() # fexynd's fresh /sys has no cgroup file system at all
+fx_start
+fx_wait_state connected
+before=$(fx rules)
+run fx exclude add "$sleeper"
+check "exclude add says why it cannot ($OUT)" \
+	grep -q "split tunnelling is not available: no cgroup2 file system is mounted" <<<"$OUT"
+check_eq "... and fails" "$RC" 1
+check "exclude list says so too" grep -q "^split tunnelling is not available: no cgroup2" <<<"$(fx exclude list)"
+check "the firewall is as it was" [ "$(fx rules)" = "$before" ]
+check_eq "still connected" "$(fx_state)" connected
+check_eq "the sleeper is where it was" "$(cgroup_of "$sleeper")" "$(cgroup_of $$)"
 PASSED=1
 echo "PASS $TEST_NAME"
